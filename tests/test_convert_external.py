@@ -1,0 +1,57 @@
+"""MPI-INF-3DHP and 3DPW test files -> Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from pose3d.convert.hp3d import convert_3dhp
+from pose3d.convert.pw3d import convert_3dpw
+from pose3d.parquet_io import coords_array, read_table
+
+#: For each H36M-17 joint, its 3DHP index (written out here, independent of pose3d.skeleton).
+FROM_3DHP = [14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4]
+
+
+def test_3dhp_reordered_metres_valid_and_sizes(tmp_path: Path, hp3d_npz: tuple[Path, dict]) -> None:
+    npz, data = hp3d_npz
+    out = tmp_path / "3dhp" / "test.parquet"
+    convert_3dhp(npz, out)
+    table, meta = read_table(out)
+    keypoints = coords_array(table, "keypoints", meta["shapes"]["keypoints"])
+    positions = coords_array(table, "positions", meta["shapes"]["positions"])
+    sequence = table.column("sequence").to_numpy(zero_copy_only=False)
+    assert list(dict.fromkeys(sequence)) == ["TS1", "TS5"]
+    for name, (width, height) in (("TS1", (2048, 2048)), ("TS5", (1920, 1080))):
+        rows = sequence == name
+        np.testing.assert_array_equal(keypoints[rows], data[name]["data_2d"][:, FROM_3DHP].astype(np.float32))
+        np.testing.assert_allclose(positions[rows], data[name]["data_3d"][:, FROM_3DHP] / 1000, rtol=1e-6)
+        np.testing.assert_array_equal(table.column("valid").to_numpy(zero_copy_only=False)[rows],
+                                      data[name]["valid"] == 1)
+        assert set(table.column("width").to_numpy()[rows]) == {width}
+        assert set(table.column("height").to_numpy()[rows]) == {height}
+        np.testing.assert_array_equal(table.column("frame").to_numpy()[rows], np.arange(rows.sum()))
+    assert meta["layout"] == "h36m17" and meta["coordinate_frame"] == "camera"
+    assert meta["units"]["positions"] == "metres" and meta["image_sizes"]["TS5"] == [1920, 1080]
+
+
+def test_3dpw_keeps_normalised_keypoints_and_camera_columns(tmp_path: Path, pw3d_pkl: tuple[Path, dict]) -> None:
+    pkl, data = pw3d_pkl
+    out = tmp_path / "3dpw" / "test.parquet"
+    convert_3dpw(pkl, out)
+    table, meta = read_table(out)
+    keypoints = coords_array(table, "keypoints", meta["shapes"]["keypoints"])
+    positions = coords_array(table, "positions", meta["shapes"]["positions"])
+    intrinsics = coords_array(table, "intrinsics", meta["shapes"]["intrinsics"])
+    sequence = table.column("sequence").to_numpy(zero_copy_only=False)
+    assert list(dict.fromkeys(sequence)) == ["downtown_arguing_00_1", "downtown_walkBridge_01_0"]
+    for name, clip in data.items():
+        rows = sequence == name
+        np.testing.assert_array_equal(keypoints[rows], clip["pos2d"])
+        np.testing.assert_array_equal(positions[rows], clip["pos3d"].astype(np.float32))
+        np.testing.assert_array_equal(intrinsics[rows], np.tile(clip["cam"][:9].astype(np.float32), (rows.sum(), 1)))
+        assert set(table.column("width").to_numpy()[rows]) == {1080}
+        assert set(table.column("height").to_numpy()[rows]) == {1920}
+    assert meta["keypoints_normalised"] is True and "normalised" in meta["units"]["keypoints"]
+    assert meta["units"]["positions"] == "metres" and meta["layout"] == "h36m17"
