@@ -16,8 +16,8 @@ ACTIONS: tuple[str, ...] = (
     "Sitting", "SittingDown", "Smoking", "Waiting", "WalkDog", "Walking", "WalkTogether",
 )
 
-#: Old S1 file-name prefixes and their modern names.
-_RENAMES: dict[str, str] = {"TakingPhoto": "Photo", "WalkingDog": "WalkDog"}
+#: Old file-name prefixes (S1's files) and their modern names.
+OLD_NAMES: dict[str, str] = {"TakingPhoto": "Photo", "WalkingDog": "WalkDog"}
 
 #: Sequences every public pipeline drops (corrupted video).
 SKIPPED_SEQUENCES: frozenset[tuple[str, str]] = frozenset({("S11", "Directions")})
@@ -28,7 +28,7 @@ FRAME_RATE = 50
 def rename_sequence(stem: str) -> str:
     """Modern sequence name of a file stem (``TakingPhoto 1`` -> ``Photo 1``)."""
     head, sep, tail = stem.partition(" ")
-    return _RENAMES.get(head, head) + sep + tail
+    return OLD_NAMES.get(head, head) + sep + tail
 
 
 def action_of(sequence: str) -> str:
