@@ -101,6 +101,17 @@ def camera_to_world(x_cam: np.ndarray, ext: Extrinsics) -> np.ndarray:
     return qrot(np.broadcast_to(q, (*x_cam.shape[:-1], 4)), x_cam) + t
 
 
+def to_camera_frame(world: np.ndarray, subject: str, camera: str | int) -> np.ndarray:
+    """World positions (..., 3) in METRES -> the camera's frame in metres (float64).
+
+    The calibration's translation is in millimetres; it is scaled to metres here, so the
+    positions themselves are never rescaled.
+    """
+    ext = extrinsics(subject, camera)
+    metres = Extrinsics(orientation=ext.orientation, translation=tuple(t / 1000.0 for t in ext.translation))
+    return world_to_camera(np.asarray(world, dtype=np.float64), metres)
+
+
 def project(x_cam: ArrayT, params: ArrayT) -> ArrayT:
     """Project camera-frame points (..., 3) to pixels (..., 2) with radial and tangential distortion.
 

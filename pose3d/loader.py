@@ -15,8 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pose3d.camera import intrinsics, normalize_screen
-from pose3d.convert.ground_truth_2d import to_camera_frame
+from pose3d.camera import intrinsics, normalize_screen, to_camera_frame
 from pose3d.convert.pose_tables import Runs, find_runs, read_mocap, read_pose_table
 from pose3d.errors import InputError
 from pose3d.parquet_io import coords_array

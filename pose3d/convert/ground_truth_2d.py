@@ -6,21 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pose3d.camera import CAMERA_IDS, Extrinsics, extrinsics, intrinsics, project, world_to_camera
+from pose3d.camera import CAMERA_IDS, intrinsics, project, to_camera_frame
 from pose3d.convert.pose_tables import frame_index, read_mocap, write_h36m_2d
 from pose3d.errors import InputError
 from pose3d.skeleton import H36M_17, H36M_32, to_layout
-
-
-def to_camera_frame(world: np.ndarray, subject: str, camera: str | int) -> np.ndarray:
-    """World positions (..., 3) in METRES -> the camera's frame in metres (float64).
-
-    The calibration's translation is in millimetres; it is scaled to metres here, so the
-    positions themselves are never rescaled.
-    """
-    ext = extrinsics(subject, camera)
-    metres = Extrinsics(orientation=ext.orientation, translation=tuple(t / 1000.0 for t in ext.translation))
-    return world_to_camera(np.asarray(world, dtype=np.float64), metres)
 
 
 def project_ground_truth(poses_3d: str | Path, out: str | Path) -> None:
