@@ -178,3 +178,26 @@ def pw3d_pkl(tmp_path: Path) -> tuple[Path, dict]:
     path = tmp_path / "pw3d_test.pkl"
     path.write_bytes(pickle.dumps(data, protocol=4))
     return path, data
+
+
+@pytest.fixture(scope="session")
+def tiny_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The tiny demo dataset converted to every Parquet table (built once per test session)."""
+    from pose3d.convert.detections import convert_detections
+    from pose3d.convert.ground_truth_2d import project_ground_truth
+    from pose3d.convert.h36m import convert_positions
+    from pose3d.convert.hp3d import convert_3dhp
+    from pose3d.convert.pw3d import convert_3dpw
+    from pose3d.demo import write_demo
+    from pose3d.h36m import SUBJECTS_3D
+
+    root = tmp_path_factory.mktemp("tiny-demo")
+    write_demo(root / "raw", size="tiny", seed=0)
+    tables = {name: root / f"{name}.parquet"
+              for name in ("poses_3d", "poses_2d_gt", "poses_2d_cpn", "3dhp", "3dpw")}
+    convert_positions(root / "raw/h36m", SUBJECTS_3D, tables["poses_3d"])
+    project_ground_truth(tables["poses_3d"], tables["poses_2d_gt"])
+    convert_detections(root / "raw/data_2d_h36m_cpn_ft_h36m_dbb.npz", tables["poses_3d"], tables["poses_2d_cpn"], "cpn")
+    convert_3dhp(root / "raw/data_test_3dhp.npz", tables["3dhp"])
+    convert_3dpw(root / "raw/pw3d_test.pkl", tables["3dpw"])
+    return tables

@@ -110,7 +110,7 @@ def frame_count(subject: str, name: str, size: str) -> int:
     if size == "full":
         return full
     if size == "small":
-        return int(np.clip(round(full / 8), 200, 600))
+        return int(np.clip(round(full / 16), 150, 300))
     return int(np.clip(60 + round(40 * (full - 1000) / 5000), 60, 100))
 
 

@@ -1,0 +1,73 @@
+"""Training recipes: the released ones (``paper``) and a ``demo`` profile sized for minutes on 2 CPU cores.
+
+The paper profile keeps the released sizes exactly (FACTS.md §7). The demo profile keeps each
+recipe's optimiser, losses and schedule shape but trains on a random subset of samples per epoch,
+for fewer epochs, and gives TGraphNet narrower channels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_SINGLE_FRAME: dict[str, Any] = {
+    "optimizer": "adam",
+    "lr": 1e-3,
+    "weight_decay": 0.0,
+    "amsgrad": False,
+    "lr_gamma": 0.96,
+    "lr_decay_every": 100_000,   # steps
+    "lr_decay_unit": "step",
+    "batch_size": 64,
+    "grad_clip": 1.0,
+    "loss": "mse",
+    "samples_per_epoch": None,   # None: every training frame of every camera
+}
+
+_TGRAPHNET: dict[str, Any] = {
+    "optimizer": "adamw",
+    "lr": 1e-3,
+    "weight_decay": 1e-5,
+    "amsgrad": True,
+    "lr_gamma": 0.99,
+    "lr_decay_every": 1,         # epochs
+    "lr_decay_unit": "epoch",
+    "batch_size": 64,
+    "grad_clip": None,
+    "loss": "mpjpe_motion",
+    "samples_per_epoch": None,   # None: every training window
+    "window_chunk": 5,
+    "window_pad": 38,
+    "test_chunk": 31,
+    "test_pad": 25,
+}
+
+PAPER: dict[str, dict[str, Any]] = {
+    "linear": {**_SINGLE_FRAME, "epochs": 200, "model_options": {}},
+    "semgcn": {**_SINGLE_FRAME, "epochs": 50, "model_options": {}},
+    "semgcn_nonlocal": {**_SINGLE_FRAME, "epochs": 30, "model_options": {}},
+    "tgraphnet": {**_TGRAPHNET, "epochs": 20, "model_options": {"channels": 128}},
+    "tgraphnet_traj": {**_TGRAPHNET, "epochs": 35, "loss": "mpjpe_motion_traj", "model_options": {"channels": 128}},
+}
+
+#: Per-model changes that turn a paper recipe into the demo one.
+_DEMO_CHANGES: dict[str, dict[str, Any]] = {
+    "linear": {"epochs": 6, "samples_per_epoch": 25_000},
+    "semgcn": {"epochs": 6, "samples_per_epoch": 25_000},
+    "semgcn_nonlocal": {"epochs": 6, "samples_per_epoch": 20_000},
+    "tgraphnet": {"epochs": 6, "samples_per_epoch": 1_200, "batch_size": 16, "model_options": {"channels": 16}},
+    "tgraphnet_traj": {"epochs": 6, "samples_per_epoch": 1_200, "batch_size": 16, "model_options": {"channels": 16}},
+}
+
+DEMO: dict[str, dict[str, Any]] = {name: {**PAPER[name], **_DEMO_CHANGES[name]} for name in PAPER}
+
+PROFILES: dict[str, dict[str, dict[str, Any]]] = {"paper": PAPER, "demo": DEMO}
+
+
+def recipe(profile: str, model: str) -> dict[str, Any]:
+    """A copy of one model's recipe in one profile."""
+    if profile not in PROFILES:
+        raise KeyError(f"unknown training profile {profile!r}; known: {', '.join(PROFILES)}")
+    if model not in PROFILES[profile]:
+        raise KeyError(f"unknown model {model!r}; known: {', '.join(PROFILES[profile])}")
+    entry = PROFILES[profile][model]
+    return {**entry, "model_options": dict(entry["model_options"])}

@@ -1,0 +1,56 @@
+"""MLflow tracking of training runs, against a real SQLite tracking store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from pose3d.tracking import read_experiment_file, write_experiment_file
+from pose3d.train import train
+from test_train import Interrupted, settings
+
+
+@pytest.fixture
+def tracking(tmp_path: Path) -> dict[str, str]:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    write_experiment_file(uri, "unit", tmp_path / "experiment.json")
+    return read_experiment_file(tmp_path / "experiment.json")
+
+
+def test_run_records_params_tags_epochs_and_model(tiny_tables: dict[str, Path], tmp_path: Path,
+                                                  tracking: dict[str, str]) -> None:
+    result = train(settings("semgcn"), tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], tmp_path / "m/model.pt",
+                   tracking=tracking)
+    client = MlflowClient(tracking["tracking_uri"])
+    run = client.get_run(result["mlflow_run_id"])
+    assert run.info.status == "FINISHED" and run.info.experiment_id == tracking["experiment_id"]
+    assert run.data.params["lr"] == "0.001" and run.data.params["epochs"] == "2"
+    assert run.data.params["data.poses_2d"] == str(tiny_tables["poses_2d_cpn"])
+    assert {"model", "input_2d", "profile", "git_commit", "dataset_fingerprint"} <= set(run.data.tags)
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "train_loss")] == [0, 1]
+    assert [item.path for item in client.list_artifacts(run.info.run_id, "checkpoint")] == ["checkpoint/model.pt"]
+    [logged] = client.search_logged_models([tracking["experiment_id"]])
+    assert logged.source_run_id == run.info.run_id and logged.name == "model"
+
+
+def test_interrupted_run_is_marked_failed_then_resumed_in_place(tiny_tables: dict[str, Path], tmp_path: Path,
+                                                                 tracking: dict[str, str]) -> None:
+    run_settings = settings("linear", epochs=3)
+    out = tmp_path / "m/model.pt"
+
+    def stop(epoch: int, batch: int) -> None:
+        if epoch == 1:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train(run_settings, tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], out, tracking=tracking, on_batch=stop)
+    client = MlflowClient(tracking["tracking_uri"])
+    [failed] = client.search_runs([tracking["experiment_id"]])
+    assert failed.info.status == "FAILED"
+    result = train(run_settings, tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], out, tracking=tracking)
+    [resumed] = client.search_runs([tracking["experiment_id"]])
+    assert resumed.info.run_id == failed.info.run_id == result["mlflow_run_id"]
+    assert resumed.info.status == "FINISHED"
+    assert [m.step for m in client.get_metric_history(resumed.info.run_id, "train_loss")] == [0, 1, 2]

@@ -1,0 +1,80 @@
+"""Training: seed reproducibility, resume after an interrupted epoch, checkpoint selection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from pose3d.settings import resolve_run
+from pose3d.train import train
+from workflow_helpers import small_config
+
+
+class Interrupted(Exception):
+    """Stands in for a killed job."""
+
+
+def settings(model: str, **changes) -> dict:
+    run = resolve_run(small_config(), model, "cpn")
+    run.update(device="cpu", epochs=2, samples_per_epoch=256)
+    if model.startswith("tgraphnet"):
+        run.update(samples_per_epoch=16, batch_size=8, model_options={"channels": 8, "kernel_size": 3})
+    run.update(changes)
+    return run
+
+
+def same_weights(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.parametrize("model", ["semgcn", "tgraphnet_traj"])
+def test_same_seed_same_weights_other_seed_differs(tiny_tables: dict[str, Path], tmp_path: Path, model: str) -> None:
+    paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
+    first = train(settings(model), out=tmp_path / "a/model.pt", **paths)
+    second = train(settings(model), out=tmp_path / "b/model.pt", **paths)
+    other = train(settings(model, seed=1), out=tmp_path / "c/model.pt", **paths)
+    assert same_weights(first["state_dict"], second["state_dict"])
+    assert not same_weights(first["state_dict"], other["state_dict"])
+    assert [h["train_loss"] for h in first["history"]] == [h["train_loss"] for h in second["history"]]
+
+
+@pytest.mark.parametrize("model", ["semgcn_nonlocal", "tgraphnet"])
+def test_resume_after_interrupted_epoch_gives_same_weights(tiny_tables: dict[str, Path], tmp_path: Path,
+                                                           model: str) -> None:
+    paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
+    run = settings(model, epochs=3)
+    straight = train(run, out=tmp_path / "straight/model.pt", **paths)
+
+    def stop_in_epoch_two(epoch: int, batch: int) -> None:
+        if epoch == 1 and batch == 1:
+            raise Interrupted
+
+    out = tmp_path / "resumed/model.pt"
+    with pytest.raises(Interrupted):
+        train(run, out=out, on_batch=stop_in_epoch_two, **paths)
+    assert not out.exists()
+    assert torch.load(out.with_name("training_state.pt"), weights_only=False)["epoch"] == 1
+    epochs_run: list[int] = []
+    resumed = train(run, out=out, on_epoch=lambda epoch, metrics: epochs_run.append(epoch), **paths)
+    assert epochs_run == [1, 2]
+    assert same_weights(straight["state_dict"], resumed["state_dict"])
+
+
+def test_changed_settings_do_not_resume(tiny_tables: dict[str, Path], tmp_path: Path) -> None:
+    paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
+    out = tmp_path / "model.pt"
+    train(settings("linear", epochs=1), out=out, **paths)
+    epochs_run: list[int] = []
+    train(settings("linear", epochs=1, lr=5e-4), out=out, on_epoch=lambda e, m: epochs_run.append(e), **paths)
+    assert epochs_run == [0]
+
+
+@pytest.mark.parametrize("selection", ["validation", "test"])
+def test_checkpoint_selection_keeps_the_best_epoch(tiny_tables: dict[str, Path], tmp_path: Path,
+                                                   selection: str) -> None:
+    paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
+    result = train(settings("semgcn", epochs=3, checkpoint_selection=selection), out=tmp_path / "m.pt", **paths)
+    errors = [h[f"{selection}_mpjpe"] for h in result["history"]]
+    assert result["selected_epoch"] == errors.index(min(errors))
