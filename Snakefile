@@ -1,0 +1,51 @@
+# pose3d: raw Human3.6M (or the embedded demo) -> Parquet -> trained lifters -> per-action tables.
+#
+#   snakemake --cores 8 results/tables/mpjpe.csv
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/tracking.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/tables.smk"
+
+
+localrules:
+    all,
+    data,
+    tracking_store,
+    tables,
+
+
+onstart:
+    start_tracking_invocation()
+
+
+onsuccess:
+    end_tracking_invocation(success=True)
+
+
+onerror:
+    end_tracking_invocation(success=False)
+
+
+rule all:
+    input:
+        table_outputs(),
+        "results/figures/mpjpe_per_action.png",
+        "results/figures/training_curves.png",
+    default_target: True

@@ -1,0 +1,89 @@
+"""Helpers shared by the rules: paths derived from the config, run names, wildcard constraints."""
+
+import json
+import os
+from pathlib import Path
+
+from pose3d import tracking
+from pose3d.settings import resolve_run
+
+DEMO_DIR = "resources/demo"
+DATA = "results/data"
+TRACKING_FILE = "results/mlflow/experiment.json"
+MODEL_CHOICES = ["linear", "semgcn", "semgcn_nonlocal", "tgraphnet", "tgraphnet_traj"]
+INPUT_CHOICES = ["gt", "cpn", "sh"]
+
+
+wildcard_constraints:
+    model="|".join(config["models"]),
+    input="|".join(config["inputs"]),
+
+
+def all_subjects():
+    """Subjects with 3D the config asks for, train then test."""
+    data = config["data"]
+    return list(dict.fromkeys(data["train_subjects"] + data["test_subjects"]))
+
+
+def raw_input(key):
+    """Input function for an optional raw input: its path, or a clear error when the config leaves it empty."""
+
+    def path(wildcards):
+        if not config["data"][key]:
+            raise ValueError(f"config data.{key} is empty: set it to the raw file or folder to build this target")
+        return config["data"][key]
+
+    return path
+
+
+def runs():
+    """Run names (model-input) in table column order: inputs outer, models inner."""
+    return [f"{model}-{inp}" for inp in config["inputs"] for model in config["models"]]
+
+
+def run_settings(wildcards):
+    """Resolved settings of one run as JSON (Snakemake reruns a job when they change)."""
+    return json.dumps(resolve_run(config, wildcards.model, wildcards.input), sort_keys=True)
+
+
+def poses_2d(wildcards):
+    """The Parquet table of the run's 2D input."""
+    return f"{DATA}/h36m/poses_2d_{wildcards.input}.parquet"
+
+
+def cross_dataset(key, name):
+    """Input function: the converted 3DHP/3DPW table when the config names the raw file."""
+    return [f"{DATA}/{name}/test.parquet"] if config["data"][key] else []
+
+
+def data_outputs():
+    """Every Parquet table the config's inputs allow."""
+    outputs = [f"{DATA}/h36m/poses_3d.parquet"]
+    outputs += [f"{DATA}/h36m/poses_2d_{inp}.parquet" for inp in ("gt", "cpn", "sh") if inp == "gt" or config["data"][inp]]
+    outputs += cross_dataset("3dhp", "3dhp") + cross_dataset("3dpw", "3dpw")
+    if config["data"]["h36m"] == f"{DEMO_DIR}/h36m" or any(
+        Path(config["data"]["h36m"]).glob("*S*/MyPoseFeatures/D3_Angles")
+    ):
+        outputs.append(f"{DATA}/h36m/angles_3d.parquet")
+    return outputs
+
+
+def table_outputs():
+    """The result tables."""
+    names = ["mpjpe.csv", "p_mpjpe.csv", "3dhp.csv", "3dpw.csv", "metrics.parquet", "tables.md"]
+    return [f"results/tables/{name}" for name in names]
+
+
+def start_tracking_invocation():
+    """Open this invocation's MLflow parent run; jobs find it through the environment."""
+    mlflow_config = config["mlflow"]
+    os.environ[tracking.PARENT_RUN_ENV] = tracking.start_invocation(
+        mlflow_config["tracking_uri"], mlflow_config["experiment"], sorted(workflow.dag_settings.targets)
+    )
+
+
+def end_tracking_invocation(success):
+    """Close the parent run opened by :func:`start_tracking_invocation`."""
+    run_id = os.environ.pop(tracking.PARENT_RUN_ENV, None)
+    if run_id:
+        tracking.end_invocation(config["mlflow"]["tracking_uri"], run_id, success)

@@ -1,0 +1,22 @@
+rule train:
+    input:
+        poses_3d=f"{DATA}/h36m/poses_3d.parquet",
+        poses_2d=poses_2d,
+        tracking=TRACKING_FILE,
+    output:
+        "results/models/{model}-{input}/model.pt",
+    params:
+        settings=run_settings,
+    log:
+        "results/logs/train/{model}-{input}.log",
+    benchmark:
+        "results/benchmarks/train/{model}-{input}.tsv"
+    threads: 1
+    resources:
+        gpu=1 if config["training"]["device"] == "cuda" else 0,
+    conda:
+        "../../envs/pose3d.yaml"
+    shell:
+        "pose3d train --settings {params.settings:q} --threads {threads} --tracking {input.tracking}"
+        " --poses-3d {input.poses_3d} --poses-2d {input.poses_2d}"
+        " --out {output} > {log} 2>&1"
