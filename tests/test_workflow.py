@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -85,15 +91,17 @@ def test_parallel_jobs_each_land_in_their_own_run(pipeline: tuple[Path, dict]) -
     client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("pose3d-test")
     runs = client.search_runs([experiment.experiment_id])
-    models = {run.info.run_name: run for run in runs if "model" in run.data.tags}
-    workflows = [run for run in runs if run.data.tags.get("pose3d.kind") == "workflow"]
+    models = {run.info.run_name: run for run in runs
+              if "model" in run.data.tags and "pose3d.superseded_by" not in run.data.tags}
     assert sorted(models) == sorted(runs_of(config))
-    assert len(workflows) == 1 and workflows[0].info.status == "FINISHED"
+    [parent] = {run.data.tags["mlflow.parentRunId"] for run in models.values()}
+    invocation = client.get_run(parent)
+    assert invocation.data.tags["pose3d.kind"] == "workflow" and invocation.info.status == "FINISHED"
+    assert invocation.info.experiment_id == experiment.experiment_id
     assert client.search_runs(["0"]) == []  # nothing in the Default experiment
     for name, run in models.items():
         model = run.data.tags["model"]
         assert run.info.status == "FINISHED"
-        assert run.data.tags["mlflow.parentRunId"] == workflows[0].info.run_id
         assert run.data.params["model"] == model and run.data.params["input_2d"] == name.split("-")[1]
         history = client.get_metric_history(run.info.run_id, "train_loss")
         assert [point.step for point in history] == list(range(QUICK_TRAINING[model]["epochs"]))
@@ -127,3 +135,62 @@ def test_report_holds_tables_and_figures_with_captions(pipeline: tuple[Path, dic
     for produced in ("mpjpe.csv", "p_mpjpe.csv", "3dhp.csv", "3dpw.csv", "mpjpe_per_action.png", "training_curves.png"):
         assert any(name.endswith(produced) for name in names), produced
     assert "frame-weighted within each action" in page  # a caption made it in
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _rest(base: str, path: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base}/api/2.0/mlflow/{path}", data=data,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(pipeline: tuple[Path, dict]) -> str:
+    """The real MLflow server on loopback, serving the store the pipeline wrote."""
+    workdir, _ = pipeline
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+         "--backend-store-uri", f"sqlite:///{workdir / 'mlflow.db'}", "--workers", "1"],
+        cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(1)
+        else:
+            raise RuntimeError("mlflow server did not come up within 120 s")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_mlflow_server_shows_every_model_run_with_metrics_and_table(pipeline: tuple[Path, dict],
+                                                                     mlflow_server: str) -> None:
+    _, config = pipeline
+    experiment = _rest(mlflow_server, "experiments/get-by-name?experiment_name=pose3d-test")["experiment"]
+    found = _rest(mlflow_server, "runs/search", {"experiment_ids": [experiment["experiment_id"]],
+                                                 "filter": "tags.model != ''", "max_results": 100})["runs"]
+    current = {run["info"]["run_name"]: run for run in found
+               if not any(tag["key"] == "pose3d.superseded_by" for tag in run["data"].get("tags", []))}
+    assert sorted(current) == sorted(runs_of(config))
+    for run in current.values():
+        metrics = {metric["key"] for metric in run["data"]["metrics"]}
+        assert {"train_loss", "h36m.mpjpe", "h36m.p_mpjpe", "h36m.mpjpe.Walking"} <= metrics
+        run_id = run["info"]["run_id"]
+        history = _rest(mlflow_server, f"metrics/get-history?run_id={run_id}&metric_key=train_loss")["metrics"]
+        model = next(tag["value"] for tag in run["data"]["tags"] if tag["key"] == "model")
+        assert len(history) == QUICK_TRAINING[model]["epochs"]
+        files = _rest(mlflow_server, f"artifacts/list?run_id={run_id}&path=evaluation")["files"]
+        assert "evaluation/h36m_per_action.json" in {item["path"] for item in files}
