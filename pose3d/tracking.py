@@ -25,6 +25,9 @@ import pandas as pd
 import torch
 from mlflow.tracking import MlflowClient
 
+from pose3d.atomic import atomic_path
+from pose3d.h36m import ACTIONS
+
 #: Environment variable through which the workflow passes its parent run to the jobs.
 PARENT_RUN_ENV = "POSE3D_MLFLOW_PARENT_RUN"
 OUTPUT_TAG = "pose3d.output"
@@ -40,8 +43,6 @@ def ensure_experiment(tracking_uri: str, experiment: str) -> str:
 
 def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -> None:
     """Create store and experiment, and record where they are for the jobs that log to them."""
-    from pose3d.atomic import atomic_path
-
     record = {"tracking_uri": tracking_uri, "experiment": experiment,
               "experiment_id": ensure_experiment(tracking_uri, experiment)}
     with atomic_path(out, suffix=".json") as tmp:
@@ -177,7 +178,9 @@ def log_evaluation(tracking_uri: str, run_id: str, metrics: pd.DataFrame) -> Non
         per_action = metrics[metrics["dataset"] == "h36m"]
         mlflow.log_metrics({f"h36m.{row.metric}.{row.action}": float(row.value)
                             for row in per_action.itertuples() if row.action != "Average"})
-        wide = per_action.pivot(index="action", columns="metric", values="value").reset_index()
+        wide = (per_action.pivot(index="action", columns="metric", values="value")
+                .reindex([action for action in (*ACTIONS, "Average") if action in set(per_action["action"])])
+                .reset_index())
         mlflow.log_table(wide, artifact_file="evaluation/h36m_per_action.json")
         mlflow.log_text(wide.to_csv(index=False), "evaluation/h36m_per_action.csv")
         mlflow.log_text(metrics.to_csv(index=False), "evaluation/metrics.csv")
