@@ -205,6 +205,11 @@ def train(settings: dict[str, Any], poses_3d: str | Path, poses_2d: str | Path, 
     batches = Batches(clips, settings, device)
 
     model = build(name, **settings["model_options"]).to(device)
+    root_start = settings.get("root_start")
+    if root_start == "train_mean":
+        model.start_root_at(batches.targets[:, 0].mean(dim=0))
+    elif root_start is not None:
+        raise ValueError(f"root_start must be null or 'train_mean', got {root_start!r}")
     optimizer = _optimizer(model, settings)
     scheduler = _scheduler(optimizer, settings)
     state = _restore(state_path, settings, model, optimizer, scheduler, device)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from pose3d.loader import load_h36m
 from pose3d.settings import resolve_run
 from pose3d.train import train
 from workflow_helpers import small_config
@@ -78,3 +79,13 @@ def test_checkpoint_selection_keeps_the_best_epoch(tiny_tables: dict[str, Path],
     result = train(settings("semgcn", epochs=3, checkpoint_selection=selection), out=tmp_path / "m.pt", **paths)
     errors = [h[f"{selection}_mpjpe"] for h in result["history"]]
     assert result["selected_epoch"] == errors.index(min(errors))
+
+
+@pytest.mark.parametrize("root_start", ["train_mean", None])
+def test_trajectory_root_head_start(tiny_tables: dict[str, Path], tmp_path: Path, root_start: str | None) -> None:
+    paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
+    run = settings("tgraphnet_traj", epochs=1, lr=0.0, weight_decay=0.0, root_start=root_start)
+    bias = train(run, out=tmp_path / "model.pt", **paths)["state_dict"]["root_head.bias"]
+    clips = load_h36m(paths["poses_3d"], paths["poses_2d"], run["train_subjects"], num_joints=17)
+    mean_root = torch.as_tensor(clips.positions[:, 0].mean(axis=0), dtype=bias.dtype)
+    assert torch.allclose(bias, mean_root, atol=1e-4) == (root_start == "train_mean")

@@ -139,6 +139,16 @@ class TGraphNet(nn.Module):
         self.head = nn.Conv2d(c, 3, (1, 5), padding="same")
         self.root_head = nn.Conv2d(c, 3, (1, 5), padding="same")
 
+    @torch.no_grad()
+    def start_root_at(self, position: torch.Tensor) -> None:
+        """Make the untrained root head predict ``position`` (3,) in metres: its bias, weights unchanged.
+
+        A freshly initialised head predicts roots near the camera centre (z close to 0), where the
+        trajectory model's reprojection loss has no useful gradient; starting at a typical root
+        position (the training set's mean) puts it in range from the first step.
+        """
+        self.root_head.bias.copy_(torch.as_tensor(position, dtype=self.root_head.bias.dtype))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[1:] != (WINDOW, self.num_joints, 2):
             raise ValueError(f"TGraphNet expects (B, {WINDOW}, {self.num_joints}, 2), got {tuple(x.shape)}")
