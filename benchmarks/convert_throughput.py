@@ -18,9 +18,9 @@ from pathlib import Path
 
 import cdflib
 
-from pose3d.convert.h36m import convert_positions
-from pose3d.h36m import SUBJECTS_3D, feature_files, subject_dir
-from pose3d.errors import InputError
+from pose3d.core.errors import InputError
+from pose3d.data.convert.h36m import convert_positions
+from pose3d.data.h36m import SUBJECTS_3D, feature_files, subject_dir
 
 DEFAULT_ROOT = Path("resources/demo-full/h36m")
 
@@ -28,6 +28,7 @@ DEFAULT_ROOT = Path("resources/demo-full/h36m")
 def _bare_read(files: list[Path]) -> Callable[[], int]:
     def run() -> int:
         return sum(cdflib.CDF(path).varget("Pose").size // 96 for path in files)
+
     return run
 
 
@@ -35,6 +36,7 @@ def _convert(root: Path, subjects: list[str]) -> Callable[[], None]:
     def run() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             convert_positions(root, subjects, Path(tmp) / "poses_3d.parquet")
+
     return run
 
 
@@ -54,9 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args(argv)
     if not args.root.is_dir():
-        print(f"{args.root}: no such folder. Create a full-size demo dataset with\n"
-              "    pose3d demo-data --size full --out resources/demo-full\n"
-              "or pass the folder of your Human3.6M download.", file=sys.stderr)
+        print(
+            f"{args.root}: no such folder. Create a full-size demo dataset with\n"
+            "    pose3d demo-data --size full --out resources/demo-full\n"
+            "or pass the folder of your Human3.6M download.",
+            file=sys.stderr,
+        )
         return 1
     subjects = args.subjects or [s for s in SUBJECTS_3D if _has_subject(args.root, s)]
     try:

@@ -8,62 +8,62 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from pose3d.errors import InputError
+from pose3d.core.errors import InputError
 
 Handler = Callable[[argparse.Namespace], None]
 
 
 def _demo_data(args: argparse.Namespace) -> None:
-    from pose3d.demo import write_demo
+    from pose3d.data.demo import write_demo
 
     write_demo(args.out, size=args.size, seed=args.seed)
 
 
 def _convert_h36m(args: argparse.Namespace) -> None:
-    from pose3d.convert.h36m import convert_positions
+    from pose3d.data.convert.h36m import convert_positions
 
     convert_positions(args.root, args.subjects, args.out)
 
 
 def _convert_angles(args: argparse.Namespace) -> None:
-    from pose3d.convert.h36m import convert_angles
+    from pose3d.data.convert.h36m import convert_angles
 
     convert_angles(args.root, args.subjects, args.out)
 
 
 def _convert_gt2d(args: argparse.Namespace) -> None:
-    from pose3d.convert.ground_truth_2d import project_ground_truth
+    from pose3d.data.convert.ground_truth_2d import project_ground_truth
 
     project_ground_truth(args.poses_3d, args.out)
 
 
 def _convert_detections(args: argparse.Namespace) -> None:
-    from pose3d.convert.detections import convert_detections
+    from pose3d.data.convert.detections import convert_detections
 
     convert_detections(args.npz, args.poses_3d, args.out, source=args.source)
 
 
 def _convert_sh(args: argparse.Namespace) -> None:
-    from pose3d.convert.stacked_hourglass import convert_stacked_hourglass
+    from pose3d.data.convert.stacked_hourglass import convert_stacked_hourglass
 
     convert_stacked_hourglass(args.root, args.poses_3d, args.out)
 
 
 def _convert_3dhp(args: argparse.Namespace) -> None:
-    from pose3d.convert.hp3d import convert_3dhp
+    from pose3d.data.convert.hp3d import convert_3dhp
 
     convert_3dhp(args.npz, args.out)
 
 
 def _convert_3dpw(args: argparse.Namespace) -> None:
-    from pose3d.convert.pw3d import convert_3dpw
+    from pose3d.data.convert.pw3d import convert_3dpw
 
     convert_3dpw(args.pkl, args.out)
 
 
 def _load_settings(args: argparse.Namespace) -> dict:
     """Run settings from ``--settings`` JSON (what the workflow passes) or from a config file."""
-    from pose3d.settings import load_config, resolve_run
+    from pose3d.config.settings import load_config, resolve_run
 
     if args.settings:
         return json.loads(args.settings)
@@ -91,43 +91,56 @@ def _set_threads(args: argparse.Namespace) -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
-    from pose3d.train import train
+    from pose3d.training.loop import train
 
     _set_threads(args)
-    train(_load_settings(args), poses_3d=args.poses_3d, poses_2d=args.poses_2d, out=args.out,
-          tracking=_tracking(args))
+    train(_load_settings(args), poses_3d=args.poses_3d, poses_2d=args.poses_2d, out=args.out, tracking=_tracking(args))
 
 
 def _evaluate(args: argparse.Namespace) -> None:
-    from pose3d.evaluate import evaluate
+    from pose3d.evaluation.evaluate import evaluate
 
     _set_threads(args)
-    evaluate(_load_settings(args), checkpoint=args.checkpoint, poses_3d=args.poses_3d,
-             poses_2d=args.poses_2d, hp3d=args.hp3d, pw3d=args.pw3d, out=args.out, tracking=_tracking(args))
+    evaluate(
+        _load_settings(args),
+        checkpoint=args.checkpoint,
+        poses_3d=args.poses_3d,
+        poses_2d=args.poses_2d,
+        hp3d=args.hp3d,
+        pw3d=args.pw3d,
+        out=args.out,
+        tracking=_tracking(args),
+    )
 
 
 def _baseline(args: argparse.Namespace) -> None:
-    from pose3d.evaluate import evaluate_mean_pose
+    from pose3d.evaluation.evaluate import evaluate_mean_pose
 
-    evaluate_mean_pose(poses_3d=args.poses_3d, poses_2d=args.poses_2d, train_subjects=args.train_subjects,
-                       test_subjects=args.test_subjects, input_2d=args.input, out=args.out)
+    evaluate_mean_pose(
+        poses_3d=args.poses_3d,
+        poses_2d=args.poses_2d,
+        train_subjects=args.train_subjects,
+        test_subjects=args.test_subjects,
+        input_2d=args.input,
+        out=args.out,
+    )
 
 
 def _tables(args: argparse.Namespace) -> None:
-    from pose3d.tables import write_tables
+    from pose3d.evaluation.tables import write_tables
 
     write_tables(args.metrics, args.out_dir, columns=args.columns)
 
 
 def _figures(args: argparse.Namespace) -> None:
-    from pose3d.figures import per_action_figure, training_curves_figure
+    from pose3d.evaluation.figures import per_action_figure, training_curves_figure
 
     per_action_figure(args.metrics, args.per_action)
     training_curves_figure(args.checkpoints, args.training)
 
 
 def _import_checkpoint(args: argparse.Namespace) -> None:
-    from pose3d.checkpoints import import_checkpoint
+    from pose3d.models.checkpoints import import_checkpoint
 
     options = {key: value for key, value in (("kernel_size", args.kernel_size), ("channels", args.channels)) if value}
     import_checkpoint(args.source, args.model, args.out, **options)
@@ -159,9 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo_data)
 
     convert = commands.add_parser("convert", help="convert raw inputs to Parquet").add_subparsers(
-        dest="source", required=True)
-    for name, handler, help_text in (("h36m", _convert_h36m, "D3_Positions CDFs -> poses_3d.parquet"),
-                                     ("angles", _convert_angles, "D3_Angles CDFs -> angles_3d.parquet")):
+        dest="source", required=True
+    )
+    for name, handler, help_text in (
+        ("h36m", _convert_h36m, "D3_Positions CDFs -> poses_3d.parquet"),
+        ("angles", _convert_angles, "D3_Angles CDFs -> angles_3d.parquet"),
+    ):
         sub = convert.add_parser(name, help=help_text)
         sub.add_argument("--root", required=True, help="Human3.6M folder (S1/... or pose/S1/...)")
         sub.add_argument("--subjects", nargs="+", required=True)
@@ -244,8 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; bad input exits with status 2 and a one-line message naming the file."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         args.handler(args)
     except InputError as err:

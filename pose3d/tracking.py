@@ -25,8 +25,8 @@ import pandas as pd
 import torch
 from mlflow.tracking import MlflowClient
 
-from pose3d.atomic import atomic_path
-from pose3d.h36m import ACTIONS
+from pose3d.core.atomic import atomic_path
+from pose3d.data.h36m import ACTIONS
 
 #: Environment variable through which the workflow passes its parent run to the jobs.
 PARENT_RUN_ENV = "POSE3D_MLFLOW_PARENT_RUN"
@@ -43,8 +43,11 @@ def ensure_experiment(tracking_uri: str, experiment: str) -> str:
 
 def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -> None:
     """Create store and experiment, and record where they are for the jobs that log to them."""
-    record = {"tracking_uri": tracking_uri, "experiment": experiment,
-              "experiment_id": ensure_experiment(tracking_uri, experiment)}
+    record = {
+        "tracking_uri": tracking_uri,
+        "experiment": experiment,
+        "experiment_id": ensure_experiment(tracking_uri, experiment),
+    }
     with atomic_path(out, suffix=".json") as tmp:
         tmp.write_text(json.dumps(record, indent=2))
 
@@ -54,18 +57,25 @@ def read_experiment_file(path: str | Path) -> dict[str, str]:
     record = json.loads(Path(path).read_text())
     found = MlflowClient(record["tracking_uri"]).get_experiment_by_name(record["experiment"])
     if found is None:
-        raise RuntimeError(f"{path}: experiment {record['experiment']!r} is missing from {record['tracking_uri']}; "
-                           "re-create it with `snakemake -R tracking_store`")
+        raise RuntimeError(
+            f"{path}: experiment {record['experiment']!r} is missing from {record['tracking_uri']}; "
+            "re-create it with `snakemake -R tracking_store`"
+        )
     return {"tracking_uri": record["tracking_uri"], "experiment_id": found.experiment_id}
 
 
 def start_invocation(tracking_uri: str, experiment: str, targets: Sequence[str]) -> str:
     """Open the parent run of one workflow invocation and return its id."""
     client = MlflowClient(tracking_uri)
-    run = client.create_run(ensure_experiment(tracking_uri, experiment),
-                            run_name=f"workflow {time.strftime('%Y-%m-%d %H:%M:%S')}",
-                            tags={"pose3d.kind": "workflow", "pose3d.targets": " ".join(targets) or "(default)",
-                                  "pose3d.git_commit": git_commit()})
+    run = client.create_run(
+        ensure_experiment(tracking_uri, experiment),
+        run_name=f"workflow {time.strftime('%Y-%m-%d %H:%M:%S')}",
+        tags={
+            "pose3d.kind": "workflow",
+            "pose3d.targets": " ".join(targets) or "(default)",
+            "pose3d.git_commit": git_commit(),
+        },
+    )
     return run.info.run_id
 
 
@@ -77,8 +87,9 @@ def end_invocation(tracking_uri: str, run_id: str, success: bool) -> None:
 def git_commit() -> str:
     """The commit of the pose3d checkout, or ``unknown`` outside a git checkout."""
     try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                                text=True, check=True)
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, check=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return result.stdout.strip()
@@ -120,8 +131,13 @@ class TrainingRun:
         """
         mlflow.log_artifact(str(checkpoint), artifact_path="checkpoint")
         example = np.zeros((1, *input_shape), dtype=np.float32)
-        mlflow.pytorch.log_model(model.cpu().eval(), name="model", input_example=example, serialization_format="pickle",
-                                 pip_requirements=[f"torch=={torch.__version__.split('+')[0]}", "pose3d"])
+        mlflow.pytorch.log_model(
+            model.cpu().eval(),
+            name="model",
+            input_example=example,
+            serialization_format="pickle",
+            pip_requirements=[f"torch=={torch.__version__.split('+')[0]}", "pose3d"],
+        )
 
 
 def _supersede(client: MlflowClient, experiment_id: str, output: str, current: str) -> None:
@@ -137,8 +153,13 @@ def _supersede(client: MlflowClient, experiment_id: str, output: str, current: s
 
 
 @contextmanager
-def training_run(tracking: dict[str, str], settings: dict[str, Any], output: str | Path,
-                 data: Sequence[str | Path], run_id: str | None = None) -> Iterator[TrainingRun]:
+def training_run(
+    tracking: dict[str, str],
+    settings: dict[str, Any],
+    output: str | Path,
+    data: Sequence[str | Path],
+    run_id: str | None = None,
+) -> Iterator[TrainingRun]:
     """Open (or, when resuming, reopen) the run of a training job; mark it FAILED/KILLED if the job fails."""
     mlflow.set_tracking_uri(tracking["tracking_uri"])
     experiment_id = tracking["experiment_id"]
@@ -146,13 +167,23 @@ def training_run(tracking: dict[str, str], settings: dict[str, Any], output: str
     parent = os.environ.get(PARENT_RUN_ENV)
     system_metrics = _psutil_available()
     if run_id is None:
-        active = mlflow.start_run(experiment_id=experiment_id, run_name=f"{settings['model']}-{settings['input_2d']}",
-                                  log_system_metrics=system_metrics)
+        active = mlflow.start_run(
+            experiment_id=experiment_id,
+            run_name=f"{settings['model']}-{settings['input_2d']}",
+            log_system_metrics=system_metrics,
+        )
         mlflow.log_params(flatten(settings))
         mlflow.log_params({"data.poses_3d": str(data[0]), "data.poses_2d": str(data[1])})
-        mlflow.set_tags({"model": settings["model"], "input_2d": settings["input_2d"],
-                         "profile": settings["profile"], "git_commit": git_commit(),
-                         "dataset_fingerprint": fingerprint(data), OUTPUT_TAG: output})
+        mlflow.set_tags(
+            {
+                "model": settings["model"],
+                "input_2d": settings["input_2d"],
+                "profile": settings["profile"],
+                "git_commit": git_commit(),
+                "dataset_fingerprint": fingerprint(data),
+                OUTPUT_TAG: output,
+            }
+        )
         _supersede(MlflowClient(), experiment_id, output, active.info.run_id)
     else:
         active = mlflow.start_run(run_id=run_id, log_system_metrics=system_metrics)
@@ -176,11 +207,18 @@ def log_evaluation(tracking_uri: str, run_id: str, metrics: pd.DataFrame) -> Non
         summary = metrics[metrics["action"].isin(["Average", "All"])]
         mlflow.log_metrics({f"{row.dataset}.{row.metric}": float(row.value) for row in summary.itertuples()})
         per_action = metrics[metrics["dataset"] == "h36m"]
-        mlflow.log_metrics({f"h36m.{row.metric}.{row.action}": float(row.value)
-                            for row in per_action.itertuples() if row.action != "Average"})
-        wide = (per_action.pivot(index="action", columns="metric", values="value")
-                .reindex([action for action in (*ACTIONS, "Average") if action in set(per_action["action"])])
-                .reset_index())
+        mlflow.log_metrics(
+            {
+                f"h36m.{row.metric}.{row.action}": float(row.value)
+                for row in per_action.itertuples()
+                if row.action != "Average"
+            }
+        )
+        wide = (
+            per_action.pivot(index="action", columns="metric", values="value")
+            .reindex([action for action in (*ACTIONS, "Average") if action in set(per_action["action"])])
+            .reset_index()
+        )
         mlflow.log_table(wide, artifact_file="evaluation/h36m_per_action.json")
         mlflow.log_text(wide.to_csv(index=False), "evaluation/h36m_per_action.csv")
         mlflow.log_text(metrics.to_csv(index=False), "evaluation/metrics.csv")

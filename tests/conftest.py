@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from cdflib.cdfwrite import CDF
 
-from pose3d.camera import CAMERA_IDS
+from pose3d.data.camera import CAMERA_IDS
 
 #: Mocap files written by :func:`h36m_root`: subject -> (file stem, frames). S1 uses the old names;
 #: S11's un-numbered ``Directions`` is written but every pipeline skips it.
@@ -26,8 +26,16 @@ def write_cdf(path: Path, pose: np.ndarray, variable: str = "Pose") -> Path:
     """Write a (T, W) float64 array as a CDF zVariable with one record of shape (1, T, W)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     cdf = CDF(path, delete=True)
-    cdf.write_var({"Variable": variable, "Data_Type": CDF.CDF_DOUBLE, "Num_Elements": 1, "Rec_Vary": True,
-                   "Dim_Sizes": list(pose.shape)}, var_data=pose[None])
+    cdf.write_var(
+        {
+            "Variable": variable,
+            "Data_Type": CDF.CDF_DOUBLE,
+            "Num_Elements": 1,
+            "Rec_Vary": True,
+            "Dim_Sizes": list(pose.shape),
+        },
+        var_data=pose[None],
+    )
     cdf.close()
     return path
 
@@ -44,7 +52,7 @@ class H36mRoot:
     """A written Human3.6M folder and the exact arrays in its CDFs."""
 
     root: Path
-    poses: dict[tuple[str, str], np.ndarray]   # (subject, file stem) -> (T, 96) mm
+    poses: dict[tuple[str, str], np.ndarray]  # (subject, file stem) -> (T, 96) mm
 
 
 @pytest.fixture
@@ -62,7 +70,7 @@ def h36m_root(tmp_path: Path) -> H36mRoot:
 @pytest.fixture
 def poses_3d(tmp_path: Path, h36m_root: H36mRoot) -> Path:
     """The converted mocap of every fixture subject."""
-    from pose3d.convert.h36m import convert_positions
+    from pose3d.data.convert.h36m import convert_positions
 
     out = tmp_path / "out" / "poses_3d.parquet"
     convert_positions(h36m_root.root, list(H36M_FILES), out)
@@ -71,17 +79,29 @@ def poses_3d(tmp_path: Path, h36m_root: H36mRoot) -> Path:
 
 def renamed_sequences() -> dict[str, dict[str, int]]:
     """Subject -> renamed sequence -> frames, as the converted mocap has them (S11 Directions dropped)."""
-    from pose3d.h36m import SKIPPED_SEQUENCES, rename_sequence
+    from pose3d.data.h36m import SKIPPED_SEQUENCES, rename_sequence
 
-    return {subject: {rename_sequence(stem): frames for stem, frames in files
-                      if (subject, rename_sequence(stem)) not in SKIPPED_SEQUENCES}
-            for subject, files in H36M_FILES.items()}
+    return {
+        subject: {
+            rename_sequence(stem): frames
+            for stem, frames in files
+            if (subject, rename_sequence(stem)) not in SKIPPED_SEQUENCES
+        }
+        for subject, files in H36M_FILES.items()
+    }
 
 
 def write_detections_npz(path: Path, positions_2d: dict, metadata: dict | None = None) -> Path:
     """A VideoPose3D 2D archive."""
-    meta = metadata if metadata is not None else {
-        "layout_name": "h36m", "num_joints": 17, "keypoints_symmetry": [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]]}
+    meta = (
+        metadata
+        if metadata is not None
+        else {
+            "layout_name": "h36m",
+            "num_joints": 17,
+            "keypoints_symmetry": [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]],
+        }
+    )
     np.savez_compressed(path, positions_2d=positions_2d, metadata=meta)
     return path
 
@@ -93,8 +113,9 @@ def detections_2d(rng: np.random.Generator, extra_frames: int = 0, joints: int =
         out[subject] = {}
         for sequence, frames in sequences.items():
             length = frames + (extra_frames if (subject, sequence) == ("S1", "Walking") else 0)
-            out[subject][sequence] = [rng.uniform(0, 1000, size=(length, joints, 2)).astype(np.float32)
-                                      for _ in CAMERA_IDS]
+            out[subject][sequence] = [
+                rng.uniform(0, 1000, size=(length, joints, 2)).astype(np.float32) for _ in CAMERA_IDS
+            ]
     return out
 
 
@@ -121,13 +142,13 @@ def sh_file_name(sequence: str, camera: str) -> str:
 @dataclass
 class ShRoot:
     root: Path
-    poses: dict[tuple[str, str, str], np.ndarray]   # (subject, renamed sequence, camera) -> (T', 16, 2) file order
+    poses: dict[tuple[str, str, str], np.ndarray]  # (subject, renamed sequence, camera) -> (T', 16, 2) file order
 
 
 @pytest.fixture
 def sh_root(tmp_path: Path) -> ShRoot:
     """SH files under <root>/pose/S*/...; S1 keeps old names; S11 Directions present for 3 cameras only."""
-    from pose3d.h36m import rename_sequence
+    from pose3d.data.h36m import rename_sequence
 
     rng = np.random.default_rng(5)
     root = tmp_path / "sh"
@@ -138,8 +159,9 @@ def sh_root(tmp_path: Path) -> ShRoot:
             for camera in cameras:
                 array = rng.uniform(0, 1000, size=(frames + 2, 16, 2)).astype(np.float32)
                 poses[subject, rename_sequence(stem), camera] = array
-                write_sh_h5(root / "pose" / subject / "StackedHourglassFineTuned240" / sh_file_name(stem, camera),
-                            array)
+                write_sh_h5(
+                    root / "pose" / subject / "StackedHourglassFineTuned240" / sh_file_name(stem, camera), array
+                )
     return ShRoot(root=root, poses=poses)
 
 
@@ -147,9 +169,11 @@ def hp3d_data(rng: np.random.Generator) -> dict:
     """3DHP test dictionary (3DHP joint order, mm and pixels) for TS1 and TS5."""
     data = {}
     for name, frames in (("TS1", 12), ("TS5", 9)):
-        data[name] = {"data_3d": rng.uniform(-800, 800, size=(frames, 17, 3)) + [0, 0, 4000],
-                      "data_2d": rng.uniform(0, 1000, size=(frames, 17, 2)),
-                      "valid": (np.arange(frames) % 4 != 0).astype(np.float64)}
+        data[name] = {
+            "data_3d": rng.uniform(-800, 800, size=(frames, 17, 3)) + [0, 0, 4000],
+            "data_2d": rng.uniform(0, 1000, size=(frames, 17, 2)),
+            "valid": (np.arange(frames) % 4 != 0).astype(np.float64),
+        }
     return data
 
 
@@ -166,9 +190,11 @@ def pw3d_data(rng: np.random.Generator) -> dict:
     data = {}
     for name, frames in (("downtown_walkBridge_01_0", 10), ("downtown_arguing_00_1", 7)):
         cam = np.array([1960.0, 1965.0, 540.0, 960.0, 0.01, -0.02, 0.0, 0.001, 0.002, 1080.0, 1920.0])
-        data[name] = {"pos2d": rng.uniform(-1, 1, size=(frames, 17, 2)).astype(np.float32),
-                      "pos3d": rng.uniform(-1, 1, size=(frames, 17, 3)) + [0, 0, 5],
-                      "cam": cam + rng.uniform(0, 1, size=11) * [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]}
+        data[name] = {
+            "pos2d": rng.uniform(-1, 1, size=(frames, 17, 2)).astype(np.float32),
+            "pos3d": rng.uniform(-1, 1, size=(frames, 17, 3)) + [0, 0, 5],
+            "cam": cam + rng.uniform(0, 1, size=11) * [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0],
+        }
     return data
 
 
@@ -183,18 +209,17 @@ def pw3d_pkl(tmp_path: Path) -> tuple[Path, dict]:
 @pytest.fixture(scope="session")
 def tiny_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The tiny demo dataset converted to every Parquet table (built once per test session)."""
-    from pose3d.convert.detections import convert_detections
-    from pose3d.convert.ground_truth_2d import project_ground_truth
-    from pose3d.convert.h36m import convert_positions
-    from pose3d.convert.hp3d import convert_3dhp
-    from pose3d.convert.pw3d import convert_3dpw
-    from pose3d.demo import write_demo
-    from pose3d.h36m import SUBJECTS_3D
+    from pose3d.data.convert.detections import convert_detections
+    from pose3d.data.convert.ground_truth_2d import project_ground_truth
+    from pose3d.data.convert.h36m import convert_positions
+    from pose3d.data.convert.hp3d import convert_3dhp
+    from pose3d.data.convert.pw3d import convert_3dpw
+    from pose3d.data.demo import write_demo
+    from pose3d.data.h36m import SUBJECTS_3D
 
     root = tmp_path_factory.mktemp("tiny-demo")
     write_demo(root / "raw", size="tiny", seed=0)
-    tables = {name: root / f"{name}.parquet"
-              for name in ("poses_3d", "poses_2d_gt", "poses_2d_cpn", "3dhp", "3dpw")}
+    tables = {name: root / f"{name}.parquet" for name in ("poses_3d", "poses_2d_gt", "poses_2d_cpn", "3dhp", "3dpw")}
     convert_positions(root / "raw/h36m", SUBJECTS_3D, tables["poses_3d"])
     project_ground_truth(tables["poses_3d"], tables["poses_2d_gt"])
     convert_detections(root / "raw/data_2d_h36m_cpn_ft_h36m_dbb.npz", tables["poses_3d"], tables["poses_2d_cpn"], "cpn")

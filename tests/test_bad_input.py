@@ -8,14 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import H36mRoot, ShRoot, detections_2d, sh_file_name, write_cdf, write_detections_npz, write_sh_h5
-from pose3d.convert.detections import convert_detections
-from pose3d.convert.h36m import convert_angles, convert_positions
-from pose3d.convert.hp3d import convert_3dhp
-from pose3d.convert.pw3d import convert_3dpw
-from pose3d.convert.stacked_hourglass import convert_stacked_hourglass
-from pose3d.errors import InputError
+
+from pose3d.core.errors import InputError
+from pose3d.data.convert.detections import convert_detections
+from pose3d.data.convert.h36m import convert_angles, convert_positions
+from pose3d.data.convert.hp3d import convert_3dhp
+from pose3d.data.convert.pw3d import convert_3dpw
+from pose3d.data.convert.stacked_hourglass import convert_stacked_hourglass
 
 
 def _fails(tmp_path: Path, convert: Callable[[Path], None], bad: Path, *problem: str) -> None:
@@ -35,8 +35,12 @@ def _cdf(h36m_root: H36mRoot, subject: str, stem: str) -> Path:
 
 
 def test_missing_subject_folder(tmp_path: Path, h36m_root: H36mRoot) -> None:
-    _fails(tmp_path, lambda out: convert_positions(h36m_root.root, ["S1", "S9"], out), h36m_root.root,
-           "subject S9 not found")
+    _fails(
+        tmp_path,
+        lambda out: convert_positions(h36m_root.root, ["S1", "S9"], out),
+        h36m_root.root,
+        "subject S9 not found",
+    )
 
 
 def test_truncated_cdf(tmp_path: Path, h36m_root: H36mRoot) -> None:
@@ -113,13 +117,16 @@ def _nan(p: dict) -> None:
     p["S5"]["Sitting 1"][1][4, 3, 0] = np.nan
 
 
-@pytest.mark.parametrize("edit, problem", [
-    (_shorter, "15 frames of 2D but 16 mocap frames"),
-    (_sixteen_joints, "expected (17 joints x 2)"),
-    (_three_cameras, "3 cameras, expected 4"),
-    (_sequence_missing, "no detections for S1 'WalkDog 1'"),
-    (_nan, "non-finite keypoints"),
-])
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (_shorter, "15 frames of 2D but 16 mocap frames"),
+        (_sixteen_joints, "expected (17 joints x 2)"),
+        (_three_cameras, "3 cameras, expected 4"),
+        (_sequence_missing, "no detections for S1 'WalkDog 1'"),
+        (_nan, "non-finite keypoints"),
+    ],
+)
 def test_bad_detection_archive(tmp_path: Path, poses_3d: Path, edit: Callable[[dict], None], problem: str) -> None:
     npz = _npz(tmp_path, edit)
     _fails(tmp_path, lambda out: convert_detections(npz, poses_3d, out, source="cpn"), npz, problem)
@@ -138,8 +145,12 @@ def _sh_file(sh_root: ShRoot, subject: str, sequence: str, camera: str) -> Path:
 
 def test_sh_unknown_camera_id(tmp_path: Path, poses_3d: Path, sh_root: ShRoot) -> None:
     path = write_sh_h5(_sh_file(sh_root, "S5", "Eating 2", "12345678"), np.zeros((20, 16, 2), np.float32))
-    _fails(tmp_path, lambda out: convert_stacked_hourglass(sh_root.root, poses_3d, out), path,
-           "unknown camera id '12345678'")
+    _fails(
+        tmp_path,
+        lambda out: convert_stacked_hourglass(sh_root.root, poses_3d, out),
+        path,
+        "unknown camera id '12345678'",
+    )
 
 
 def test_sh_wrong_joint_count(tmp_path: Path, poses_3d: Path, sh_root: ShRoot) -> None:
@@ -149,21 +160,33 @@ def test_sh_wrong_joint_count(tmp_path: Path, poses_3d: Path, sh_root: ShRoot) -
 
 def test_sh_fewer_frames_than_mocap(tmp_path: Path, poses_3d: Path, sh_root: ShRoot) -> None:
     path = write_sh_h5(_sh_file(sh_root, "S11", "Walking 1", "60457274"), np.zeros((12, 16, 2), np.float32))
-    _fails(tmp_path, lambda out: convert_stacked_hourglass(sh_root.root, poses_3d, out), path,
-           "12 frames of 2D but 13 mocap frames")
+    _fails(
+        tmp_path,
+        lambda out: convert_stacked_hourglass(sh_root.root, poses_3d, out),
+        path,
+        "12 frames of 2D but 13 mocap frames",
+    )
 
 
 def test_sh_missing_camera_file(tmp_path: Path, poses_3d: Path, sh_root: ShRoot) -> None:
     _sh_file(sh_root, "S5", "Sitting 1", "55011271").unlink()
     folder = sh_root.root / "pose" / "S5" / "StackedHourglassFineTuned240"
-    _fails(tmp_path, lambda out: convert_stacked_hourglass(sh_root.root, poses_3d, out), folder,
-           "'Sitting 1' camera 55011271")
+    _fails(
+        tmp_path,
+        lambda out: convert_stacked_hourglass(sh_root.root, poses_3d, out),
+        folder,
+        "'Sitting 1' camera 55011271",
+    )
 
 
 def test_sh_missing_subject_folder(tmp_path: Path, poses_3d: Path, sh_root: ShRoot) -> None:
     shutil.rmtree(sh_root.root / "pose" / "S11")
-    _fails(tmp_path, lambda out: convert_stacked_hourglass(sh_root.root, poses_3d, out), sh_root.root,
-           "subject S11 not found")
+    _fails(
+        tmp_path,
+        lambda out: convert_stacked_hourglass(sh_root.root, poses_3d, out),
+        sh_root.root,
+        "subject S11 not found",
+    )
 
 
 def test_sh_not_hdf5(tmp_path: Path, poses_3d: Path, sh_root: ShRoot) -> None:

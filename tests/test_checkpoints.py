@@ -8,30 +8,44 @@ import numpy as np
 import pytest
 import torch
 
-from pose3d.checkpoints import import_checkpoint, load_checkpoint
-from pose3d.errors import InputError
+from pose3d.core.errors import InputError
 from pose3d.models import MODELS, build
+from pose3d.models.checkpoints import import_checkpoint, load_checkpoint
 
 #: Keys and shapes of the latest TGraphNet release's state dict (81 frames, width 128, kernel 3).
 TGRAPHNET_RELEASE_SHAPES = {
-    "adj_v": (4, 51, 51), "adj_e": (48, 48), "merging_layers.2.0.adj_e": (48, 48),
+    "adj_v": (4, 51, 51),
+    "adj_e": (48, 48),
+    "merging_layers.2.0.adj_e": (48, 48),
     "downsample_layers.0.graph_stages.0.residual_gc.weight": (2, 512),
     "downsample_layers.2.tcn.conv.weight": (256, 256, 1, 3),
     "downsample_layers.3.graph_stages.1.gcn.norm.running_var": (256,),
     "upsample_layers.1.0.graph_stages.0.residual_gc.weight": (256, 512),
     "merging_layers.0.0.graph_stages.0.tcn.0.weight": (128, 128, 1, 3),
-    "post_merge.graph_stages.0.tcn.1.weight": (128,), "merge_norm.num_batches_tracked": (),
-    "post_node.weight": (3, 128, 1, 5), "post_traj.bias": (3,)}
+    "post_merge.graph_stages.0.tcn.1.weight": (128,),
+    "merge_norm.num_batches_tracked": (),
+    "post_node.weight": (3, 128, 1, 5),
+    "post_traj.bias": (3,),
+}
 TGRAPHNET_RELEASE_KEYS = 278  # incl. the shared adj_v / adj_e registered again in each of 11 STGConv
 SEMGCN_RELEASE_SHAPES = {
     "gconv_input.1.nonlocal.concat_project.0.weight": (1, 128, 1, 1),
     "gconv_input.1.nonlocal.g.0.weight": (64, 128, 1),
     "gconv_layers.1.nonlocal.W.1.running_mean": (128,),
-    "gconv_layers.2.gconv1.gconv.e": (1, 46), "gconv_output.W": (2, 128, 3)}
-LINEAR_RELEASE_SHAPES = {"w1.weight": (1024, 32), "linear_stages.1.batch_norm2.running_var": (1024,),
-                         "w2.weight": (45, 1024)}
-STGCONV_PREFIXES = ([f"downsample_layers.{i}" for i in range(4)] + [f"upsample_layers.{i}.0" for i in range(3)]
-                    + [f"merging_layers.{i}.0" for i in range(3)] + ["post_merge"])
+    "gconv_layers.2.gconv1.gconv.e": (1, 46),
+    "gconv_output.W": (2, 128, 3),
+}
+LINEAR_RELEASE_SHAPES = {
+    "w1.weight": (1024, 32),
+    "linear_stages.1.batch_norm2.running_var": (1024,),
+    "w2.weight": (45, 1024),
+}
+STGCONV_PREFIXES = (
+    [f"downsample_layers.{i}" for i in range(4)]
+    + [f"upsample_layers.{i}.0" for i in range(3)]
+    + [f"merging_layers.{i}.0" for i in range(3)]
+    + ["post_merge"]
+)
 
 
 def randomised(name: str, **options: object) -> torch.nn.Module:
@@ -73,8 +87,9 @@ def _release_tgraphnet_key(key: str) -> str:
     return ".".join([prefix, *(inside.get(part, part) for part in rest)])
 
 
-def release_tgraphnet_state(state: dict[str, torch.Tensor], layer_copies: bool = True,
-                            root_head: bool = True) -> dict[str, torch.Tensor]:
+def release_tgraphnet_state(
+    state: dict[str, torch.Tensor], layer_copies: bool = True, root_head: bool = True
+) -> dict[str, torch.Tensor]:
     """The latest release registers its shared adj_v / adj_e again in every STGConv; earlier
     releases had neither those copies nor the root head (post_traj)."""
     release = {_release_tgraphnet_key(key): value for key, value in state.items()}
@@ -89,15 +104,33 @@ def release_tgraphnet_state(state: dict[str, torch.Tensor], layer_copies: bool =
 
 def save_semgcn_release(path: Path, state: dict[str, torch.Tensor]) -> Path:
     """As SemGCN's save_ckpt writes ``ckpt_*.pth.tar``."""
-    torch.save({"epoch": 30, "lr": 0.00096, "step": 732000, "state_dict": state,
-                "optimizer": {"state": {}, "param_groups": []}, "error": np.float64(40.78)}, path)
+    torch.save(
+        {
+            "epoch": 30,
+            "lr": 0.00096,
+            "step": 732000,
+            "state_dict": state,
+            "optimizer": {"state": {}, "param_groups": []},
+            "error": np.float64(40.78),
+        },
+        path,
+    )
     return path
 
 
 def save_tgraphnet_release(path: Path, state: dict[str, torch.Tensor]) -> Path:
     """As TGraphNet's save_checkpoint_pos_ori writes ``*.pth.tar``."""
-    torch.save({"epoch": 16, "state_dict": state, "optim_dict": {}, "lr_dict": {},
-                "last_best_err": np.float64(46.4), "last_best_geod_err": np.float64(0.0)}, path)
+    torch.save(
+        {
+            "epoch": 16,
+            "state_dict": state,
+            "optim_dict": {},
+            "lr_dict": {},
+            "last_best_err": np.float64(46.4),
+            "last_best_geod_err": np.float64(0.0),
+        },
+        path,
+    )
     return path
 
 
@@ -168,8 +201,11 @@ def test_unknown_and_missing_keys_name_the_file(tmp_path: Path) -> None:
     state["gconv_layers.9.gconv1.gconv.W"] = torch.zeros(2, 128, 128)
     del state["gconv_output.bias"]
     release = save_semgcn_release(tmp_path / "ckpt_semgcn.pth.tar", state)
-    with pytest.raises(InputError, match=r"ckpt_semgcn\.pth\.tar: parameter names do not match: "
-                                         r"unknown \['gconv_layers\.9\.gconv1\.gconv\.W'\], missing \['gconv_output\.bias'\]"):
+    with pytest.raises(
+        InputError,
+        match=r"ckpt_semgcn\.pth\.tar: parameter names do not match: "
+        r"unknown \['gconv_layers\.9\.gconv1\.gconv\.W'\], missing \['gconv_output\.bias'\]",
+    ):
         import_checkpoint(release, "semgcn", tmp_path / "ours.pt")
     assert not (tmp_path / "ours.pt").exists()
 
@@ -196,10 +232,13 @@ def test_per_layer_affinities_are_refused(tmp_path: Path) -> None:
         import_checkpoint(release, "tgraphnet", tmp_path / "ours.pt", channels=8)
 
 
-@pytest.mark.parametrize("content, problem", [
-    (b"not a checkpoint", "cannot read as a torch checkpoint"),
-    ({"epoch": 3, "notes": "no weights"}, "no state dict found"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"not a checkpoint", "cannot read as a torch checkpoint"),
+        ({"epoch": 3, "notes": "no weights"}, "no state dict found"),
+    ],
+)
 def test_unreadable_files_raise_input_error(tmp_path: Path, content: object, problem: str) -> None:
     release = tmp_path / "broken.pth.tar"
     if isinstance(content, bytes):

@@ -22,7 +22,24 @@ def test_train_from_config_file(tiny_tables: dict[str, Path], tmp_path: Path) ->
     repo_config = (Path(__file__).parents[1] / "config.yaml").read_text()
     config.write_text(repo_config.replace("overrides: {}", "overrides: {linear: {epochs: 1, samples_per_epoch: 128}}"))
     out = tmp_path / "linear.pt"
-    assert main(["train", "--config", str(config), "--model", "linear", "--input", "cpn",
-                 "--poses-3d", str(tiny_tables["poses_3d"]), "--poses-2d", str(tiny_tables["poses_2d_cpn"]),
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                str(config),
+                "--model",
+                "linear",
+                "--input",
+                "cpn",
+                "--poses-3d",
+                str(tiny_tables["poses_3d"]),
+                "--poses-2d",
+                str(tiny_tables["poses_2d_cpn"]),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert out.exists()

@@ -5,28 +5,32 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from conftest import ShRoot, renamed_sequences, write_cdf
-from pose3d.convert.detections import convert_detections
-from pose3d.convert.ground_truth_2d import project_ground_truth
-from pose3d.convert.h36m import convert_positions
-from pose3d.convert.stacked_hourglass import convert_stacked_hourglass
-from pose3d.parquet_io import coords_array, read_table
+
+from pose3d.data.convert.detections import convert_detections
+from pose3d.data.convert.ground_truth_2d import project_ground_truth
+from pose3d.data.convert.h36m import convert_positions
+from pose3d.data.convert.stacked_hourglass import convert_stacked_hourglass
+from pose3d.data.parquet_io import coords_array, read_table
 
 CAMERAS = ["54138969", "55011271", "58860488", "60457274"]
 
 
 def _keypoints(path: Path) -> tuple[dict[str, np.ndarray], np.ndarray, dict]:
     table, meta = read_table(path)
-    columns = {name: table.column(name).to_numpy(zero_copy_only=False)
-               for name in ("subject", "sequence", "action", "camera", "frame")}
+    columns = {
+        name: table.column(name).to_numpy(zero_copy_only=False)
+        for name in ("subject", "sequence", "action", "camera", "frame")
+    }
     return columns, coords_array(table, "keypoints", meta["shapes"]["keypoints"]), meta
 
 
 def test_ground_truth_projection_matches_hand_computation(tmp_path: Path) -> None:
     # S1, one frame, every joint at world (100, 200, 900) mm = (0.1, 0.2, 0.9) m.
-    write_cdf(tmp_path / "h36m" / "S1" / "MyPoseFeatures" / "D3_Positions" / "Walking 1.cdf",
-              np.tile([100.0, 200.0, 900.0], (1, 32)))
+    write_cdf(
+        tmp_path / "h36m" / "S1" / "MyPoseFeatures" / "D3_Positions" / "Walking 1.cdf",
+        np.tile([100.0, 200.0, 900.0], (1, 32)),
+    )
     convert_positions(tmp_path / "h36m", ["S1"], tmp_path / "poses_3d.parquet")
     project_ground_truth(tmp_path / "poses_3d.parquet", tmp_path / "gt.parquet")
     columns, keypoints, _ = _keypoints(tmp_path / "gt.parquet")
@@ -34,17 +38,21 @@ def test_ground_truth_projection_matches_hand_computation(tmp_path: Path) -> Non
     # Camera 54138969 for S1: q = (w, x, y, z) rotates camera -> world; t = centre in mm.
     w, x, y, z = 0.1407056450843811, -0.1500701755285263, -0.755240797996521, 0.6223280429840088
     t = np.array([1841.1070556640625, 4955.28466796875, 1563.4454345703125]) / 1000
-    rotation = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-                         [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-                         [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]])
+    rotation = np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+        ]
+    )
     cam = rotation.T @ (np.float32([0.1, 0.2, 0.9]).astype(np.float64) - t)
     np.testing.assert_allclose(cam, [-0.33405255, -0.29581114, 5.08775492], atol=1e-6)
-    px, py = cam[0] / cam[2], cam[1] / cam[2]                       # (-0.0656581, -0.0581418)
-    r2 = px * px + py * py                                           # 0.00769146
+    px, py = cam[0] / cam[2], cam[1] / cam[2]  # (-0.0656581, -0.0581418)
+    r2 = px * px + py * py  # 0.00769146
     k1, k2, k3 = -0.20709891617298126, 0.24777518212795258, -0.0030751503072679043
     p1, p2 = -0.0009756988729350269, -0.00142447161488235
-    radial = 1 + k1 * r2 + k2 * r2 ** 2 + k3 * r2 ** 3               # 0.99842176
-    tangential = p1 * px + p2 * py                                   # 0.00014688
+    radial = 1 + k1 * r2 + k2 * r2**2 + k3 * r2**3  # 0.99842176
+    tangential = p1 * px + p2 * py  # 0.00014688
     u = px * (radial + tangential) + p1 * r2
     v = py * (radial + tangential) + p2 * r2
     pixel = [1145.0494384765625 * u + 512.54150390625, 1143.7811279296875 * v + 515.4514770507812]
@@ -71,8 +79,9 @@ def test_ground_truth_rows_and_metadata(tmp_path: Path, poses_3d: Path) -> None:
     assert meta["sources"][0]["path"] == str(poses_3d)
 
 
-def test_cpn_trimmed_to_mocap_and_subjects_without_mocap_dropped(tmp_path: Path, poses_3d: Path,
-                                                                 cpn_npz: tuple[Path, dict]) -> None:
+def test_cpn_trimmed_to_mocap_and_subjects_without_mocap_dropped(
+    tmp_path: Path, poses_3d: Path, cpn_npz: tuple[Path, dict]
+) -> None:
     npz, positions_2d = cpn_npz
     out = tmp_path / "cpn.parquet"
     convert_detections(npz, poses_3d, out, source="cpn")
@@ -80,7 +89,7 @@ def test_cpn_trimmed_to_mocap_and_subjects_without_mocap_dropped(tmp_path: Path,
     assert "S2" not in set(columns["subject"])
     for camera_index, camera in enumerate(CAMERAS):
         rows = (columns["subject"] == "S1") & (columns["sequence"] == "Walking") & (columns["camera"] == camera)
-        assert rows.sum() == 15                       # mocap length; the archive has 18 frames
+        assert rows.sum() == 15  # mocap length; the archive has 18 frames
         np.testing.assert_array_equal(keypoints[rows], positions_2d["S1"]["Walking"][camera_index][:15])
     rows = (columns["subject"] == "S11") & (columns["sequence"] == "Walking 1") & (columns["camera"] == CAMERAS[3])
     np.testing.assert_array_equal(keypoints[rows], positions_2d["S11"]["Walking 1"][3])
@@ -97,7 +106,7 @@ def test_stacked_hourglass_names_permutation_and_trimming(tmp_path: Path, poses_
     sequences = renamed_sequences()
     for (subject, sequence, camera), poses in sh_root.poses.items():
         rows = (columns["subject"] == subject) & (columns["sequence"] == sequence) & (columns["camera"] == camera)
-        if sequence not in sequences[subject]:      # S11 Directions: no mocap, not converted
+        if sequence not in sequences[subject]:  # S11 Directions: no mocap, not converted
             assert not rows.any()
             continue
         length = sequences[subject][sequence]

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pose3d.convert.hp3d import convert_3dhp
-from pose3d.convert.pw3d import convert_3dpw
-from pose3d.parquet_io import coords_array, read_table
+from pose3d.data.convert.hp3d import convert_3dhp
+from pose3d.data.convert.pw3d import convert_3dpw
+from pose3d.data.parquet_io import coords_array, read_table
 
-#: For each H36M-17 joint, its 3DHP index (written out here, independent of pose3d.skeleton).
+#: For each H36M-17 joint, its 3DHP index (written out here, independent of pose3d.data.skeleton).
 FROM_3DHP = [14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4]
 
 
@@ -27,8 +27,9 @@ def test_3dhp_reordered_metres_valid_and_sizes(tmp_path: Path, hp3d_npz: tuple[P
         rows = sequence == name
         np.testing.assert_array_equal(keypoints[rows], data[name]["data_2d"][:, FROM_3DHP].astype(np.float32))
         np.testing.assert_allclose(positions[rows], data[name]["data_3d"][:, FROM_3DHP] / 1000, rtol=1e-6)
-        np.testing.assert_array_equal(table.column("valid").to_numpy(zero_copy_only=False)[rows],
-                                      data[name]["valid"] == 1)
+        np.testing.assert_array_equal(
+            table.column("valid").to_numpy(zero_copy_only=False)[rows], data[name]["valid"] == 1
+        )
         assert set(table.column("width").to_numpy()[rows]) == {width}
         assert set(table.column("height").to_numpy()[rows]) == {height}
         np.testing.assert_array_equal(table.column("frame").to_numpy()[rows], np.arange(rows.sum()))

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
-
 from conftest import H36M_FILES, H36mRoot, random_pose, write_cdf
-from pose3d.convert.h36m import convert_angles, convert_positions
-from pose3d.parquet_io import coords_array, read_table
+
+from pose3d.data.convert.h36m import convert_angles, convert_positions
+from pose3d.data.parquet_io import coords_array, read_table
 
 
 def _positions(path: Path) -> tuple[dict[str, np.ndarray], np.ndarray, dict]:
     table, meta = read_table(path)
-    columns = {name: table.column(name).to_numpy(zero_copy_only=False)
-               for name in ("subject", "sequence", "action", "frame")}
+    columns = {
+        name: table.column(name).to_numpy(zero_copy_only=False) for name in ("subject", "sequence", "action", "frame")
+    }
     return columns, coords_array(table, "positions", meta["shapes"]["positions"]), meta
 
 
@@ -36,14 +37,19 @@ def test_positions_equal_reference_conversion_exactly(tmp_path: Path, h36m_root:
     assert pq.read_schema(out).field("frame").type == "int32"
 
 
-def test_rows_ordered_by_subject_as_given_then_sorted_sequence_then_frame(tmp_path: Path,
-                                                                          h36m_root: H36mRoot) -> None:
+def test_rows_ordered_by_subject_as_given_then_sorted_sequence_then_frame(tmp_path: Path, h36m_root: H36mRoot) -> None:
     out = tmp_path / "poses_3d.parquet"
     convert_positions(h36m_root.root, ["S11", "S1"], out)
     columns, _, meta = _positions(out)
     blocks = list(dict.fromkeys(zip(columns["subject"], columns["sequence"])))
-    assert blocks == [("S11", "Directions 1"), ("S11", "Walking 1"),
-                      ("S1", "Directions 1"), ("S1", "Photo"), ("S1", "WalkDog 1"), ("S1", "Walking")]
+    assert blocks == [
+        ("S11", "Directions 1"),
+        ("S11", "Walking 1"),
+        ("S1", "Directions 1"),
+        ("S1", "Photo"),
+        ("S1", "WalkDog 1"),
+        ("S1", "Walking"),
+    ]
     assert meta["subjects"] == ["S11", "S1"]
 
 
@@ -52,8 +58,12 @@ def test_old_s1_names_are_renamed_and_actions_canonical(tmp_path: Path, h36m_roo
     convert_positions(h36m_root.root, ["S1"], out)
     columns, _, _ = _positions(out)
     pairs = set(zip(columns["sequence"], columns["action"]))
-    assert pairs == {("Directions 1", "Directions"), ("Photo", "Photo"), ("WalkDog 1", "WalkDog"),
-                     ("Walking", "Walking")}
+    assert pairs == {
+        ("Directions 1", "Directions"),
+        ("Photo", "Photo"),
+        ("WalkDog 1", "WalkDog"),
+        ("Walking", "Walking"),
+    }
 
 
 def test_s11_directions_is_skipped(tmp_path: Path, h36m_root: H36mRoot) -> None:

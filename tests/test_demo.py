@@ -9,12 +9,12 @@ import cdflib
 import numpy as np
 import pytest
 
-from pose3d.camera import CAMERA_IDS, extrinsics, intrinsics, normalize_screen, project, world_to_camera
-from pose3d.demo import SIZES, write_demo
-from pose3d.demo.body import CONTACTS, forward_kinematics
-from pose3d.demo.writer import subject_body
-from pose3d.h36m import ACTIONS, SUBJECTS_3D, action_of, feature_files, rename_sequence
-from pose3d.skeleton import H36M_17_FROM_3DHP, H36M_32, H36M_32_TO_17
+from pose3d.data.camera import CAMERA_IDS, extrinsics, intrinsics, normalize_screen, project, world_to_camera
+from pose3d.data.demo import SIZES, write_demo
+from pose3d.data.demo.body import CONTACTS, forward_kinematics
+from pose3d.data.demo.writer import subject_body
+from pose3d.data.h36m import ACTIONS, SUBJECTS_3D, action_of, feature_files, rename_sequence
+from pose3d.data.skeleton import H36M_17_FROM_3DHP, H36M_32, H36M_32_TO_17
 
 CPN = "data_2d_h36m_cpn_ft_h36m_dbb.npz"
 
@@ -36,8 +36,10 @@ def _pose(path: Path) -> np.ndarray:
 
 
 def _mocap(demo: Path, subject: str) -> dict[str, np.ndarray]:
-    return {name: _pose(path).reshape(-1, 32, 3)
-            for name, path in feature_files(demo / "h36m", subject, "D3_Positions").items()}
+    return {
+        name: _pose(path).reshape(-1, 32, 3)
+        for name, path in feature_files(demo / "h36m", subject, "D3_Positions").items()
+    }
 
 
 def test_sizes_and_bad_arguments(tmp_path: Path) -> None:
@@ -59,8 +61,15 @@ def test_file_tree_and_real_sequence_names(demo: Path) -> None:
             for action in ACTIONS:  # both sub-actions of every action
                 assert sum(action_of(name) == action for name in renamed) == 2, (subject, action)
     s1 = {p.stem for p in (demo / "h36m/S1/MyPoseFeatures/D3_Positions").glob("*.cdf")}
-    assert {"TakingPhoto", "TakingPhoto 1", "WalkingDog", "WalkingDog 1", "Eating 2", "Sitting 2",
-            "SittingDown 2"} <= s1
+    assert {
+        "TakingPhoto",
+        "TakingPhoto 1",
+        "WalkingDog",
+        "WalkingDog 1",
+        "Eating 2",
+        "Sitting 2",
+        "SittingDown 2",
+    } <= s1
     assert not any(stem.startswith(("Photo", "WalkDog")) for stem in s1)
     s11 = {p.stem for p in (demo / "h36m/S11/MyPoseFeatures/D3_Positions").glob("*.cdf")}
     assert {"Directions", "Phoning 3", "Phoning 2", "Greeting 2", "Smoking 2"} <= s11
@@ -100,9 +109,9 @@ def test_bone_lengths_constant_and_plausible(demo: Path) -> None:
             np.testing.assert_allclose(bones, np.broadcast_to(bones[0], bones.shape), atol=1e-6)
             heights.append(bones[0])
     thigh, shin, upper_arm = (np.array(heights)[:, j - 1] for j in (2, 3, 18))
-    assert 380 < thigh.min() and thigh.max() < 520
-    assert 370 < shin.min() and shin.max() < 510
-    assert 230 < upper_arm.min() and upper_arm.max() < 330
+    assert thigh.min() > 380 and thigh.max() < 520
+    assert shin.min() > 370 and shin.max() < 510
+    assert upper_arm.min() > 230 and upper_arm.max() < 330
     assert not np.allclose(heights[0], heights[-1])  # subjects differ
 
 
@@ -133,8 +142,11 @@ def test_sub_actions_differ(demo: Path) -> None:
 
 def test_cpn_file_structure(demo: Path, detections: dict) -> None:
     meta = np.load(demo / CPN, allow_pickle=True)["metadata"].item()
-    assert meta == {"layout_name": "h36m", "num_joints": 17,
-                    "keypoints_symmetry": [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]]}
+    assert meta == {
+        "layout_name": "h36m",
+        "num_joints": 17,
+        "keypoints_symmetry": [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]],
+    }
     assert set(detections) == {*SUBJECTS_3D, "S2", "S3", "S4"}
     assert "Directions" not in detections["S11"] and len(detections["S11"]) == 29
     assert {"Photo", "Photo 1", "WalkDog", "WalkDog 1"} <= set(detections["S1"])
@@ -159,8 +171,7 @@ def test_detections_are_noisy_projections(demo: Path, detections: dict) -> None:
         for name, pose in _mocap(demo, subject).items():
             for cam, views in zip(CAMERA_IDS, detections[subject][name]):
                 intr = intrinsics(cam)
-                exact = project(world_to_camera(pose[:, H36M_32_TO_17], extrinsics(subject, cam)),
-                                intr.as_vector())
+                exact = project(world_to_camera(pose[:, H36M_32_TO_17], extrinsics(subject, cam)), intr.as_vector())
                 errors.append(np.linalg.norm(views[: len(pose)] - exact, axis=-1).ravel())
                 inside.append(((exact >= 0) & (exact < [intr.res_w, intr.res_h])).all(axis=(1, 2)))
     error = np.concatenate(errors)
@@ -198,7 +209,7 @@ def test_3dpw_file(demo: Path) -> None:
         assert seq["cam"].shape == (11,)
         w, h = seq["cam"][9:]
         assert (w, h) == (1080, 1920)
-        assert 1.0 < seq["pos3d"][..., 2].min() and seq["pos3d"][..., 2].max() < 12.0  # metres
+        assert seq["pos3d"][..., 2].min() > 1.0 and seq["pos3d"][..., 2].max() < 12.0  # metres
         pixels = project(seq["pos3d"].astype(np.float64), seq["cam"][:9].astype(np.float64))
         np.testing.assert_allclose(normalize_screen(pixels, w, h), seq["pos2d"], atol=1e-4)
 
@@ -206,8 +217,7 @@ def test_3dpw_file(demo: Path) -> None:
 def test_same_seed_same_bytes_other_seed_differs(demo: Path, tmp_path: Path) -> None:
     write_demo(tmp_path / "again", size="tiny", seed=0)
     files = sorted(p.relative_to(demo) for p in demo.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*")
-                           if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*") if p.is_file())
     for rel in files:
         assert (demo / rel).read_bytes() == (tmp_path / "again" / rel).read_bytes(), rel
     write_demo(tmp_path / "other", size="tiny", seed=1)

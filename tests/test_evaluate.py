@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from pose3d.evaluate import evaluate_mean_pose, per_action
-from pose3d.h36m import ACTIONS
-from pose3d.loader import load_h36m
+from pose3d.data.h36m import ACTIONS
+from pose3d.data.loader import load_h36m
+from pose3d.evaluation.evaluate import evaluate_mean_pose, per_action
+from pose3d.evaluation.tables import write_tables
 from pose3d.models import build
-from pose3d.predict import predict
-from pose3d.tables import write_tables
+from pose3d.models.predict import predict
 
 
 def test_per_action_is_frame_weighted_and_average_unweighted() -> None:
@@ -32,14 +32,20 @@ def test_tgraphnet_predicts_every_test_frame_once(tiny_tables: dict[str, Path]) 
     # The same frames scored through windows of one clip at a time agree with the batched result.
     one = clips.select(np.array([3]))
     start = clips.clip_starts[3]
-    np.testing.assert_allclose(predict(model, "tgraphnet", one, torch.device("cpu")),
-                               pred[start:start + len(one.positions)], atol=1e-5)
+    np.testing.assert_allclose(
+        predict(model, "tgraphnet", one, torch.device("cpu")), pred[start : start + len(one.positions)], atol=1e-5
+    )
 
 
 def test_mean_pose_baseline_and_tables(tiny_tables: dict[str, Path], tmp_path: Path) -> None:
     paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
-    frame = evaluate_mean_pose(**paths, train_subjects=["S1", "S5"], test_subjects=["S9", "S11"],
-                               input_2d="cpn", out=tmp_path / "baseline.parquet")
+    frame = evaluate_mean_pose(
+        **paths,
+        train_subjects=["S1", "S5"],
+        test_subjects=["S9", "S11"],
+        input_2d="cpn",
+        out=tmp_path / "baseline.parquet",
+    )
     mpjpe = frame[frame["metric"] == "mpjpe"].set_index("action")["value"]
     assert list(mpjpe.index) == [*ACTIONS, "Average"]
     assert 20.0 < mpjpe["Average"] < 1000.0

@@ -1,4 +1,4 @@
-"""pose3d.loader: joins, camera-frame 3D, normalised 2D, clip structure, 16-joint variant, speed."""
+"""pose3d.data.loader: joins, camera-frame 3D, normalised 2D, clip structure, 16-joint variant, speed."""
 
 from __future__ import annotations
 
@@ -9,20 +9,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import H36mRoot, ShRoot
-from pose3d.camera import normalize_screen, project
-from pose3d.convert.detections import convert_detections
-from pose3d.convert.ground_truth_2d import project_ground_truth
-from pose3d.convert.h36m import convert_positions
-from pose3d.convert.hp3d import convert_3dhp
-from pose3d.convert.pw3d import convert_3dpw
-from pose3d.convert.stacked_hourglass import convert_stacked_hourglass
-from pose3d.errors import InputError
-from pose3d.loader import load_3dhp, load_3dpw, load_h36m
-from pose3d.parquet_io import build_table, coords_array, read_table, write_table
 
-#: 32-joint indices of the 17-joint layout, written out independently of pose3d.skeleton.
+from pose3d.core.errors import InputError
+from pose3d.data.camera import normalize_screen, project
+from pose3d.data.convert.detections import convert_detections
+from pose3d.data.convert.ground_truth_2d import project_ground_truth
+from pose3d.data.convert.h36m import convert_positions
+from pose3d.data.convert.hp3d import convert_3dhp
+from pose3d.data.convert.pw3d import convert_3dpw
+from pose3d.data.convert.stacked_hourglass import convert_stacked_hourglass
+from pose3d.data.loader import load_3dhp, load_3dpw, load_h36m
+from pose3d.data.parquet_io import build_table, coords_array, read_table, write_table
+
+#: 32-joint indices of the 17-joint layout, written out independently of pose3d.data.skeleton.
 KEEP_17 = [0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27]
 DROP_NECK = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16]
 
@@ -44,9 +44,13 @@ def test_loader_matches_direct_computation(h36m_root: H36mRoot, poses_3d: Path, 
     cam_index, camera = 1, "55011271"
     ext = calibration["extrinsics"]["S5"][cam_index]
     w, x, y, z = ext["orientation"]
-    rotation = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-                         [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-                         [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]])
+    rotation = np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+        ]
+    )
     world_m = (h36m_root.poses["S5", "Eating 2"].reshape(-1, 32, 3) / 1000).astype(np.float32)[:, KEEP_17]
     expected = (world_m.astype(np.float64) - np.array(ext["translation"]) / 1000) @ rotation
     rows = (clips.subject == "S5") & (clips.sequence == "Eating 2") & (clips.camera == camera)
@@ -56,9 +60,11 @@ def test_loader_matches_direct_computation(h36m_root: H36mRoot, poses_3d: Path, 
 
     table, meta = read_table(gt_2d)
     pixels = coords_array(table, "keypoints", meta["shapes"]["keypoints"])
-    gt_rows = ((table.column("subject").to_numpy(zero_copy_only=False) == "S5")
-               & (table.column("sequence").to_numpy(zero_copy_only=False) == "Eating 2")
-               & (table.column("camera").to_numpy(zero_copy_only=False) == camera))
+    gt_rows = (
+        (table.column("subject").to_numpy(zero_copy_only=False) == "S5")
+        & (table.column("sequence").to_numpy(zero_copy_only=False) == "Eating 2")
+        & (table.column("camera").to_numpy(zero_copy_only=False) == camera)
+    )
     np.testing.assert_allclose(clips.keypoints[rows], pixels[gt_rows] / 1000 * 2 - 1, atol=1e-6)  # 1000x1000
 
 
@@ -86,8 +92,12 @@ def test_clip_structure_subjects_and_select(poses_3d: Path, gt_2d: Path) -> None
     mask = np.zeros(clips.num_clips, dtype=bool)
     mask[[2, 5]] = True
     np.testing.assert_array_equal(clips.select(mask).frame, clips.select(np.array([2, 5])).frame)
-    expected = np.concatenate([clips.positions[clips.clip_starts[5]:clips.clip_starts[6]],
-                               clips.positions[clips.clip_starts[2]:clips.clip_starts[3]]])
+    expected = np.concatenate(
+        [
+            clips.positions[clips.clip_starts[5] : clips.clip_starts[6]],
+            clips.positions[clips.clip_starts[2] : clips.clip_starts[3]],
+        ]
+    )
     np.testing.assert_array_equal(picked.positions, expected)
     np.testing.assert_array_equal(picked.intrinsics, clips.intrinsics[[5, 2]])
     assert picked.clip_starts.tolist() == [0, clips.clip_lengths[5], clips.clip_lengths[5] + clips.clip_lengths[2]]
@@ -98,8 +108,9 @@ def test_clip_structure_subjects_and_select(poses_3d: Path, gt_2d: Path) -> None
     np.testing.assert_array_equal(only.keypoints, clips.keypoints)
 
 
-def test_sixteen_joint_variant(tmp_path: Path, poses_3d: Path, gt_2d: Path, sh_root: ShRoot,
-                               cpn_npz: tuple[Path, dict]) -> None:
+def test_sixteen_joint_variant(
+    tmp_path: Path, poses_3d: Path, gt_2d: Path, sh_root: ShRoot, cpn_npz: tuple[Path, dict]
+) -> None:
     sh = tmp_path / "sh.parquet"
     convert_stacked_hourglass(sh_root.root, poses_3d, sh)
     seventeen = load_h36m(poses_3d, gt_2d, ["S1", "S5"])
@@ -111,8 +122,10 @@ def test_sixteen_joint_variant(tmp_path: Path, poses_3d: Path, gt_2d: Path, sh_r
 
     cpn = tmp_path / "cpn.parquet"
     convert_detections(cpn_npz[0], poses_3d, cpn, source="cpn")
-    np.testing.assert_array_equal(load_h36m(poses_3d, cpn, ["S5"], num_joints=16).keypoints,
-                                  load_h36m(poses_3d, cpn, ["S5"]).keypoints[:, DROP_NECK])
+    np.testing.assert_array_equal(
+        load_h36m(poses_3d, cpn, ["S5"], num_joints=16).keypoints,
+        load_h36m(poses_3d, cpn, ["S5"]).keypoints[:, DROP_NECK],
+    )
 
 
 def test_load_3dhp(tmp_path: Path, hp3d_npz: tuple[Path, dict]) -> None:
@@ -146,10 +159,12 @@ def test_loader_speed(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     sequences, frames = 20, 5000
     world = (rng.normal(0, 0.3, size=(sequences * frames, 32, 3)) + [0, 0, 1]).astype(np.float32)
-    keys = {"subject": np.repeat(["S9", "S11"], sequences // 2 * frames),
-            "sequence": np.repeat([f"Walking {i}" for i in range(sequences)], frames),
-            "action": np.repeat(["Walking"], sequences * frames),
-            "frame": np.tile(np.arange(frames, dtype=np.int32), sequences)}
+    keys = {
+        "subject": np.repeat(["S9", "S11"], sequences // 2 * frames),
+        "sequence": np.repeat([f"Walking {i}" for i in range(sequences)], frames),
+        "action": np.repeat(["Walking"], sequences * frames),
+        "frame": np.tile(np.arange(frames, dtype=np.int32), sequences),
+    }
     write_table(build_table(keys, {"positions": world}, {"layout": "h36m32"}), tmp_path / "p3.parquet")
     start = time.perf_counter()
     project_ground_truth(tmp_path / "p3.parquet", tmp_path / "gt.parquet")

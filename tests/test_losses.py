@@ -1,4 +1,4 @@
-"""Tests for pose3d.losses: zero on identical inputs, hand-computed cases, gradients."""
+"""Tests for pose3d.training.losses: zero on identical inputs, hand-computed cases, gradients."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from pose3d import losses
-from pose3d.camera import intrinsics, normalize_screen, project
+from pose3d.data.camera import intrinsics, normalize_screen, project
+from pose3d.training import losses
 
 
 @pytest.fixture()
@@ -88,10 +88,12 @@ def test_reprojection_loss_matches_numpy_camera(sequence: torch.Tensor) -> None:
     cams = [intrinsics(0), intrinsics(1)]  # 1000x1002 and 1000x1000
     pose = sequence.clone()
     pose[..., 2] += 5.0  # in front of the camera
-    inputs = np.stack([
-        normalize_screen(project(pose[b].numpy(), cam.as_vector()), cam.res_w, cam.res_h)
-        for b, cam in enumerate(cams)
-    ])
+    inputs = np.stack(
+        [
+            normalize_screen(project(pose[b].numpy(), cam.as_vector()), cam.res_w, cam.res_h)
+            for b, cam in enumerate(cams)
+        ]
+    )
     params = torch.tensor(np.stack([[*cam.as_vector(), cam.res_w, cam.res_h] for cam in cams]))
     input_2d = torch.from_numpy(inputs)
     assert losses.reprojection_loss(pose, input_2d, params).item() == pytest.approx(0.0, abs=1e-10)

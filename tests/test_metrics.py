@@ -1,12 +1,12 @@
-"""Tests for pose3d.metrics with hand-computed cases."""
+"""Tests for pose3d.evaluation.metrics with hand-computed cases."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from pose3d import metrics
-from pose3d.skeleton import H36M_17_3DHP_14
+from pose3d.data.skeleton import H36M_17_3DHP_14
+from pose3d.evaluation import metrics
 
 
 def _rotation(axis: np.ndarray, angle: float) -> np.ndarray:

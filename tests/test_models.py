@@ -6,15 +6,20 @@ import numpy as np
 import pytest
 import torch
 
+from pose3d.data.skeleton import H36M_16, H36M_17
 from pose3d.models import MODELS, build
 from pose3d.models.graph import SEMGCN_JOINT_GROUPS, bone_adjacency, semgcn_mask, tgraphnet_partitions
 from pose3d.models.nonlocal_block import NonLocalBlock
 from pose3d.models.semgcn import GroupedNonLocal, SemGraphConv
-from pose3d.skeleton import H36M_16, H36M_17
 
 #: Parameter counts of the released models (TGraphNet without its unused 48x48 edge adjacency).
-RELEASED_SIZES = {"linear": 4_288_557, "semgcn": 267_343, "semgcn_nonlocal": 434_703,
-                  "tgraphnet": 3_983_146, "tgraphnet_traj": 3_983_146}
+RELEASED_SIZES = {
+    "linear": 4_288_557,
+    "semgcn": 267_343,
+    "semgcn_nonlocal": 434_703,
+    "tgraphnet": 3_983_146,
+    "tgraphnet_traj": 3_983_146,
+}
 #: FACTS: TGraphNet with temporal kernel 5, counted with the unused 48x48 matrix.
 RELEASED_KERNEL5_WITH_UNUSED = 4_935_722
 SMALL_TGRAPHNET = {"channels": 8}
@@ -153,7 +158,7 @@ def test_tgraphnet_partitions_follow_the_skeleton() -> None:
     np.testing.assert_array_equal(parts[3], parts[3].T)
     np.testing.assert_array_equal(parts[1], parts[2].T)
     np.testing.assert_array_equal((parts[1] + parts[2]) > 0, bones > 0)
-    assert parts[1][4, 0] > 0 and parts[1][0, 4] == 0   # LHip hears the Hip, its parent
+    assert parts[1][4, 0] > 0 and parts[1][0, 4] == 0  # LHip hears the Hip, its parent
     assert parts[3][1, 4] > 0 and parts[3][14, 11] > 0  # RHip-LHip, RShoulder-LShoulder
     # No partition links different frames; the temporal links only enter the degree normaliser.
     frame = np.arange(51) // 17

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
+from test_train import Interrupted, settings
 
 from pose3d.tracking import read_experiment_file, write_experiment_file
-from pose3d.train import train
-from test_train import Interrupted, settings
+from pose3d.training.loop import train
 
 
 @pytest.fixture
@@ -19,10 +19,16 @@ def tracking(tmp_path: Path) -> dict[str, str]:
     return read_experiment_file(tmp_path / "experiment.json")
 
 
-def test_run_records_params_tags_epochs_and_model(tiny_tables: dict[str, Path], tmp_path: Path,
-                                                  tracking: dict[str, str]) -> None:
-    result = train(settings("semgcn"), tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], tmp_path / "m/model.pt",
-                   tracking=tracking)
+def test_run_records_params_tags_epochs_and_model(
+    tiny_tables: dict[str, Path], tmp_path: Path, tracking: dict[str, str]
+) -> None:
+    result = train(
+        settings("semgcn"),
+        tiny_tables["poses_3d"],
+        tiny_tables["poses_2d_cpn"],
+        tmp_path / "m/model.pt",
+        tracking=tracking,
+    )
     client = MlflowClient(tracking["tracking_uri"])
     run = client.get_run(result["mlflow_run_id"])
     assert run.info.status == "FINISHED" and run.info.experiment_id == tracking["experiment_id"]
@@ -35,8 +41,9 @@ def test_run_records_params_tags_epochs_and_model(tiny_tables: dict[str, Path], 
     assert logged.source_run_id == run.info.run_id and logged.name == "model"
 
 
-def test_interrupted_run_is_marked_failed_then_resumed_in_place(tiny_tables: dict[str, Path], tmp_path: Path,
-                                                                 tracking: dict[str, str]) -> None:
+def test_interrupted_run_is_marked_failed_then_resumed_in_place(
+    tiny_tables: dict[str, Path], tmp_path: Path, tracking: dict[str, str]
+) -> None:
     run_settings = settings("linear", epochs=3)
     out = tmp_path / "m/model.pt"
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from pose3d.loader import load_h36m
-from pose3d.settings import resolve_run
-from pose3d.train import train
 from workflow_helpers import small_config
+
+from pose3d.config.settings import resolve_run
+from pose3d.data.loader import load_h36m
+from pose3d.training.loop import train
 
 
 class Interrupted(Exception):
@@ -42,8 +42,9 @@ def test_same_seed_same_weights_other_seed_differs(tiny_tables: dict[str, Path],
 
 
 @pytest.mark.parametrize("model", ["semgcn_nonlocal", "tgraphnet"])
-def test_resume_after_interrupted_epoch_gives_same_weights(tiny_tables: dict[str, Path], tmp_path: Path,
-                                                           model: str) -> None:
+def test_resume_after_interrupted_epoch_gives_same_weights(
+    tiny_tables: dict[str, Path], tmp_path: Path, model: str
+) -> None:
     paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
     run = settings(model, epochs=3)
     straight = train(run, out=tmp_path / "straight/model.pt", **paths)
@@ -73,8 +74,9 @@ def test_changed_settings_do_not_resume(tiny_tables: dict[str, Path], tmp_path: 
 
 
 @pytest.mark.parametrize("selection", ["validation", "test"])
-def test_checkpoint_selection_keeps_the_best_epoch(tiny_tables: dict[str, Path], tmp_path: Path,
-                                                   selection: str) -> None:
+def test_checkpoint_selection_keeps_the_best_epoch(
+    tiny_tables: dict[str, Path], tmp_path: Path, selection: str
+) -> None:
     paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
     result = train(settings("semgcn", epochs=3, checkpoint_selection=selection), out=tmp_path / "m.pt", **paths)
     errors = [h[f"{selection}_mpjpe"] for h in result["history"]]

@@ -1,4 +1,4 @@
-"""Tests for pose3d.windows: exact indices, edge replication, exactly-once scoring."""
+"""Tests for pose3d.data.windows: exact indices, edge replication, exactly-once scoring."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from pose3d import windows
+from pose3d.data import windows
 
 
 def _random_layout(rng: np.random.Generator, n_clips: int, max_len: int) -> np.ndarray:
@@ -18,19 +18,32 @@ def _random_layout(rng: np.random.Generator, n_clips: int, max_len: int) -> np.n
 def test_exact_indices_tiny_layout() -> None:
     # Clips of 3 and 7 frames; chunk 2, pad 1 -> windows of 4.
     indices, scored = windows.test_windows(np.array([0, 3, 10]), chunk=2, pad=1)
-    expected = np.array([
-        [0, 0, 1, 2],  # chunk (0, 1), left edge replicated
-        [1, 2, 2, 2],  # partial chunk (2,), right edge replicated
-        [3, 3, 4, 5],
-        [4, 5, 6, 7],
-        [6, 7, 8, 9],
-        [8, 9, 9, 9],  # partial chunk (9,)
-    ])
+    expected = np.array(
+        [
+            [0, 0, 1, 2],  # chunk (0, 1), left edge replicated
+            [1, 2, 2, 2],  # partial chunk (2,), right edge replicated
+            [3, 3, 4, 5],
+            [4, 5, 6, 7],
+            [6, 7, 8, 9],
+            [8, 9, 9, 9],  # partial chunk (9,)
+        ]
+    )
     np.testing.assert_array_equal(indices, expected)
     assert indices.dtype == np.int64
-    np.testing.assert_array_equal(scored, np.array([
-        [0, 1, 1, 0], [0, 1, 0, 0], [0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 0, 0],
-    ], dtype=bool))
+    np.testing.assert_array_equal(
+        scored,
+        np.array(
+            [
+                [0, 1, 1, 0],
+                [0, 1, 0, 0],
+                [0, 1, 1, 0],
+                [0, 1, 1, 0],
+                [0, 1, 1, 0],
+                [0, 1, 0, 0],
+            ],
+            dtype=bool,
+        ),
+    )
     np.testing.assert_array_equal(windows.training_windows(np.array([0, 3, 10]), chunk=2, pad=1), expected)
 
 

@@ -16,10 +16,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from mlflow.tracking import MlflowClient
-
-from pose3d.h36m import ACTIONS
-from pose3d.parquet_io import read_metadata
 from workflow_helpers import QUICK_TRAINING, run_snakemake, small_config
+
+from pose3d.data.h36m import ACTIONS
+from pose3d.data.parquet_io import read_metadata
 
 pytestmark = pytest.mark.slow
 
@@ -91,8 +91,11 @@ def test_parallel_jobs_each_land_in_their_own_run(pipeline: tuple[Path, dict]) -
     client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("pose3d-test")
     runs = client.search_runs([experiment.experiment_id])
-    models = {run.info.run_name: run for run in runs
-              if "model" in run.data.tags and "pose3d.superseded_by" not in run.data.tags}
+    models = {
+        run.info.run_name: run
+        for run in runs
+        if "model" in run.data.tags and "pose3d.superseded_by" not in run.data.tags
+    }
     assert sorted(models) == sorted(runs_of(config))
     [parent] = {run.data.tags["mlflow.parentRunId"] for run in models.values()}
     invocation = client.get_run(parent)
@@ -116,7 +119,9 @@ def test_rerunning_one_stage_supersedes_the_old_run(pipeline: tuple[Path, dict])
     run_snakemake(workdir, "--cores", "2", "--forcerun", "train", target, "results/eval/semgcn-gt/metrics.parquet")
     client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("pose3d-test")
-    semgcn = client.search_runs([experiment.experiment_id], filter_string="tags.model = 'semgcn' and tags.input_2d = 'gt'")
+    semgcn = client.search_runs(
+        [experiment.experiment_id], filter_string="tags.model = 'semgcn' and tags.input_2d = 'gt'"
+    )
     current = [run for run in semgcn if "pose3d.superseded_by" not in run.data.tags]
     assert len(semgcn) == 2 and len(current) == 1
     old = next(run for run in semgcn if run is not current[0])
@@ -127,7 +132,9 @@ def test_rerunning_one_stage_supersedes_the_old_run(pipeline: tuple[Path, dict])
 
 def test_report_holds_tables_and_figures_with_captions(pipeline: tuple[Path, dict]) -> None:
     workdir, _ = pipeline
-    run_snakemake(workdir, "--cores", "2", "results/figures/mpjpe_per_action.png", "results/figures/training_curves.png")
+    run_snakemake(
+        workdir, "--cores", "2", "results/figures/mpjpe_per_action.png", "results/figures/training_curves.png"
+    )
     run_snakemake(workdir, "--report", "report.zip")
     with zipfile.ZipFile(workdir / "report.zip") as archive:
         names = archive.namelist()
@@ -145,8 +152,9 @@ def _free_port() -> int:
 
 def _rest(base: str, path: str, body: dict | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{base}/api/2.0/mlflow/{path}", data=data,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/api/2.0/mlflow/{path}", data=data, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -157,9 +165,24 @@ def mlflow_server(pipeline: tuple[Path, dict]) -> str:
     workdir, _ = pipeline
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{workdir / 'mlflow.db'}", "--workers", "1"],
-        cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--backend-store-uri",
+            f"sqlite:///{workdir / 'mlflow.db'}",
+            "--workers",
+            "1",
+        ],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -176,14 +199,21 @@ def mlflow_server(pipeline: tuple[Path, dict]) -> str:
         server.wait(timeout=30)
 
 
-def test_mlflow_server_shows_every_model_run_with_metrics_and_table(pipeline: tuple[Path, dict],
-                                                                     mlflow_server: str) -> None:
+def test_mlflow_server_shows_every_model_run_with_metrics_and_table(
+    pipeline: tuple[Path, dict], mlflow_server: str
+) -> None:
     _, config = pipeline
     experiment = _rest(mlflow_server, "experiments/get-by-name?experiment_name=pose3d-test")["experiment"]
-    found = _rest(mlflow_server, "runs/search", {"experiment_ids": [experiment["experiment_id"]],
-                                                 "filter": "tags.model != ''", "max_results": 100})["runs"]
-    current = {run["info"]["run_name"]: run for run in found
-               if not any(tag["key"] == "pose3d.superseded_by" for tag in run["data"].get("tags", []))}
+    found = _rest(
+        mlflow_server,
+        "runs/search",
+        {"experiment_ids": [experiment["experiment_id"]], "filter": "tags.model != ''", "max_results": 100},
+    )["runs"]
+    current = {
+        run["info"]["run_name"]: run
+        for run in found
+        if not any(tag["key"] == "pose3d.superseded_by" for tag in run["data"].get("tags", []))
+    }
     assert sorted(current) == sorted(runs_of(config))
     for run in current.values():
         metrics = {metric["key"] for metric in run["data"]["metrics"]}

@@ -32,14 +32,25 @@ def small_config(**changes: Any) -> dict[str, Any]:
     return config
 
 
-def run_snakemake(workdir: Path, *args: str, config: dict[str, Any] | None = None,
-                  check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_snakemake(
+    workdir: Path, *args: str, config: dict[str, Any] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """``snakemake -s <repo>/Snakefile -d workdir ARGS`` with ``config`` written to workdir/config.yaml."""
     if config is not None:
         (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-               "--configfile", str(workdir / "config.yaml"), *args]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+        *args,
+    ]
     result = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")

@@ -9,10 +9,10 @@ from types import MappingProxyType
 
 from torch import nn
 
+from pose3d.data.skeleton import H36M_16, H36M_17, Skeleton
 from pose3d.models.linear import LinearModel
 from pose3d.models.semgcn import SemGCN
 from pose3d.models.tgraphnet import WINDOW, TGraphNet
-from pose3d.skeleton import H36M_16, H36M_17, Skeleton
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class ModelSpec:
 
     @property
     def layout(self) -> str:
-        """Joint layout name in pose3d.skeleton.LAYOUTS."""
+        """Joint layout name in pose3d.data.skeleton.LAYOUTS."""
         return self.skeleton.name
 
 
@@ -47,14 +47,16 @@ _LINEAR = MappingProxyType({"linear_size": 1024, "num_stages": 2, "dropout": 0.5
 _SEMGCN = MappingProxyType({"hid_dim": 128, "num_layers": 4, "dropout": 0.0})
 _TGRAPHNET = MappingProxyType({"channels": 128, "kernel_size": 3, "dropout": 0.1})
 
-MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
-    ModelSpec("linear", H36M_16, 1, False, _LINEAR, partial(LinearModel, num_joints=H36M_16.num_joints)),
-    ModelSpec("semgcn", H36M_16, 1, False, _SEMGCN, partial(SemGCN, H36M_16, non_local=False)),
-    ModelSpec("semgcn_nonlocal", H36M_16, 1, False, _SEMGCN, partial(SemGCN, H36M_16, non_local=True)),
-    ModelSpec("tgraphnet", H36M_17, WINDOW, False, _TGRAPHNET, partial(TGraphNet, H36M_17)),
-    ModelSpec("tgraphnet_traj", H36M_17, WINDOW, True, _TGRAPHNET,
-              partial(TGraphNet, H36M_17, predict_root=True)),
-)}
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec("linear", H36M_16, 1, False, _LINEAR, partial(LinearModel, num_joints=H36M_16.num_joints)),
+        ModelSpec("semgcn", H36M_16, 1, False, _SEMGCN, partial(SemGCN, H36M_16, non_local=False)),
+        ModelSpec("semgcn_nonlocal", H36M_16, 1, False, _SEMGCN, partial(SemGCN, H36M_16, non_local=True)),
+        ModelSpec("tgraphnet", H36M_17, WINDOW, False, _TGRAPHNET, partial(TGraphNet, H36M_17)),
+        ModelSpec("tgraphnet_traj", H36M_17, WINDOW, True, _TGRAPHNET, partial(TGraphNet, H36M_17, predict_root=True)),
+    )
+}
 
 
 def build(name: str, **options: object) -> nn.Module:

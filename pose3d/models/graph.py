@@ -1,14 +1,22 @@
-"""Adjacency and partition matrices of the pose graphs, built from the joint layouts in pose3d.skeleton."""
+"""Adjacency and partition matrices of the pose graphs, built from the joint layouts in pose3d.data.skeleton."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from pose3d.skeleton import Skeleton
+from pose3d.data.skeleton import Skeleton
 
 #: SemGCN's non-local joint pairs for the 16-joint layout (released ``joints_group``).
 SEMGCN_JOINT_GROUPS: tuple[tuple[int, int], ...] = (
-    (2, 3), (5, 6), (1, 4), (0, 7), (8, 9), (14, 15), (11, 12), (10, 13))
+    (2, 3),
+    (5, 6),
+    (1, 4),
+    (0, 7),
+    (8, 9),
+    (14, 15),
+    (11, 12),
+    (10, 13),
+)
 
 #: Order of TGraphNet's partitions along the first axis of its affinity tensor.
 PARTITIONS: tuple[str, ...] = ("self", "from_parent", "from_children", "symmetric")
@@ -42,8 +50,8 @@ def _frame_partitions(skeleton: Skeleton) -> np.ndarray:
     left, right = np.array(skeleton.left), np.array(skeleton.right)
     parts = np.zeros((len(PARTITIONS), joints, joints), dtype=np.float32)
     parts[0] = np.eye(joints, dtype=np.float32)
-    parts[1, child, parent] = 1.0   # a joint hears the joint nearer the hip
-    parts[2, parent, child] = 1.0   # a joint hears the joints further from the hip
+    parts[1, child, parent] = 1.0  # a joint hears the joint nearer the hip
+    parts[2, parent, child] = 1.0  # a joint hears the joints further from the hip
     parts[3, left, right] = parts[3, right, left] = 1.0
     return parts
 

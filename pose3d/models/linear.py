@@ -26,8 +26,9 @@ class LinearStage(nn.Module):
 class LinearModel(nn.Module):
     """Lifts (B, J, 2) to (B, J, 3); predicts J-1 joints and re-inserts the hip as zeros at index 0."""
 
-    def __init__(self, num_joints: int = 16, linear_size: int = 1024, num_stages: int = 2,
-                 dropout: float = 0.5) -> None:
+    def __init__(
+        self, num_joints: int = 16, linear_size: int = 1024, num_stages: int = 2, dropout: float = 0.5
+    ) -> None:
         super().__init__()
         self.num_joints = num_joints
         self.w1 = nn.Linear(num_joints * 2, linear_size)

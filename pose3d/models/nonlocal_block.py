@@ -30,12 +30,12 @@ class NonLocalBlock(nn.Module):
         nn.init.zeros_(self.W[1].bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        g_x = self.g(x)                                   # (B, C', N')
-        theta_x = self.theta(x)                           # (B, C', N)
-        phi_x = self.phi(x)                               # (B, C', N')
+        g_x = self.g(x)  # (B, C', N')
+        theta_x = self.theta(x)  # (B, C', N)
+        phi_x = self.phi(x)  # (B, C', N')
         w = self.concat_project[0].weight.reshape(2, self.inter_channels)
         # w^T [theta_i; phi_j] splits into a theta term per i plus a phi term per j.
         scores = (w[0] @ theta_x).unsqueeze(2) + (w[1] @ phi_x).unsqueeze(1)
-        affinity = self.concat_project[1](scores) / phi_x.shape[-1]   # (B, N, N')
+        affinity = self.concat_project[1](scores) / phi_x.shape[-1]  # (B, N, N')
         y = torch.matmul(affinity, g_x.transpose(1, 2)).transpose(1, 2)
         return self.W(y) + x

@@ -7,9 +7,9 @@ import math
 import torch
 from torch import nn
 
+from pose3d.data.skeleton import H36M_16, Skeleton
 from pose3d.models.graph import SEMGCN_JOINT_GROUPS, grouped_order, semgcn_mask
 from pose3d.models.nonlocal_block import NonLocalBlock
-from pose3d.skeleton import H36M_16, Skeleton
 
 
 class SemGraphConv(nn.Module):
@@ -86,8 +86,14 @@ class SemGCN(nn.Module):
     """(B, J, 2) -> (B, J, 3): input GC, residual GC blocks (each followed by a non-local block
     when ``non_local``), output SemGraphConv."""
 
-    def __init__(self, skeleton: Skeleton = H36M_16, hid_dim: int = 128, num_layers: int = 4,
-                 non_local: bool = False, dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        skeleton: Skeleton = H36M_16,
+        hid_dim: int = 128,
+        num_layers: int = 4,
+        non_local: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         mask = torch.from_numpy(semgcn_mask(skeleton))
         layers_in: list[nn.Module] = [GraphConvBlock(2, hid_dim, mask, dropout)]

@@ -6,8 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pose3d.data.skeleton import H36M_17, Skeleton
 from pose3d.models.graph import PARTITIONS, tgraphnet_partitions
-from pose3d.skeleton import H36M_17, Skeleton
 
 #: Frames per graph: each GCN layer joins this many consecutive poses into one graph.
 GRAPH_FRAMES = 3
@@ -24,8 +24,7 @@ def _temporal(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 def _upsample(x: torch.Tensor, factor: int) -> torch.Tensor:
     """Linear interpolation along time (align_corners, as the released bilinear upsampling)."""
-    return _temporal(lambda y: F.interpolate(y, scale_factor=(1, factor), mode="bilinear",
-                                             align_corners=True), x)
+    return _temporal(lambda y: F.interpolate(y, scale_factor=(1, factor), mode="bilinear", align_corners=True), x)
 
 
 class GraphConv(nn.Module):
@@ -64,7 +63,8 @@ class ResidualBlock(nn.Module):
         self.temporal = nn.Sequential(
             nn.Conv2d(out_channels, out_channels, (1, kernel_size), padding="same"),
             nn.BatchNorm2d(out_channels),
-            nn.Dropout(dropout))
+            nn.Dropout(dropout),
+        )
         self.shortcut = GraphConv(in_channels, out_channels, dropout) if in_channels != out_channels else None
 
     def forward(self, x: torch.Tensor, affinity: torch.Tensor) -> torch.Tensor:
@@ -90,12 +90,14 @@ class TemporalPool(nn.Module):
 class Level(nn.Module):
     """Residual blocks at one temporal resolution, then optional downsampling."""
 
-    def __init__(self, in_channels: int, out_channels: int, stages: int, pool: bool,
-                 kernel_size: int, dropout: float) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, stages: int, pool: bool, kernel_size: int, dropout: float
+    ) -> None:
         super().__init__()
         self.blocks = nn.ModuleList(
             ResidualBlock(in_channels if s == 0 else out_channels, out_channels, kernel_size, dropout)
-            for s in range(stages))
+            for s in range(stages)
+        )
         self.pool = TemporalPool(out_channels, dropout) if pool else None
 
     def forward(self, x: torch.Tensor, affinity: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -118,8 +120,14 @@ class TGraphNet(nn.Module):
     root-relative model keeps it too: it then has the released size and state dict, unused.
     """
 
-    def __init__(self, skeleton: Skeleton = H36M_17, channels: int = 128, kernel_size: int = 3,
-                 dropout: float = 0.1, predict_root: bool = False) -> None:
+    def __init__(
+        self,
+        skeleton: Skeleton = H36M_17,
+        channels: int = 128,
+        kernel_size: int = 3,
+        dropout: float = 0.1,
+        predict_root: bool = False,
+    ) -> None:
         super().__init__()
         c = channels
         widths = [(2, c), (c, c), (c, 2 * c), (2 * c, 2 * c)]
@@ -129,11 +137,10 @@ class TGraphNet(nn.Module):
         self.affinity = nn.Parameter(torch.from_numpy(tgraphnet_partitions(skeleton, GRAPH_FRAMES)))
         self.down = nn.ModuleList(
             Level(cin, cout, n, pool=i < len(widths) - 1, kernel_size=kernel_size, dropout=dropout)
-            for i, ((cin, cout), n) in enumerate(zip(widths, stages)))
-        self.up = nn.ModuleList(ResidualBlock(cout, cin, kernel_size, dropout)
-                                for cin, cout in reversed(widths[1:]))
-        self.merge = nn.ModuleList(ResidualBlock(block.gcn.out_channels, c, kernel_size, dropout)
-                                   for block in self.up)
+            for i, ((cin, cout), n) in enumerate(zip(widths, stages))
+        )
+        self.up = nn.ModuleList(ResidualBlock(cout, cin, kernel_size, dropout) for cin, cout in reversed(widths[1:]))
+        self.merge = nn.ModuleList(ResidualBlock(block.gcn.out_channels, c, kernel_size, dropout) for block in self.up)
         self.merge_norm = nn.BatchNorm1d(c)
         self.post_merge = ResidualBlock(c, c, kernel_size, dropout)
         self.head = nn.Conv2d(c, 3, (1, 5), padding="same")
@@ -166,6 +173,9 @@ class TGraphNet(nn.Module):
         x = self.merge_norm(x.reshape(-1, x.shape[-1])).reshape(x.shape)
         x = self.post_merge(x, self.affinity)
         poses = _temporal(self.head, x)[:, :, 1:]
-        root = _temporal(self.root_head, x[:, :, :1]) if self.predict_root else poses.new_zeros(
-            poses.shape[0], poses.shape[1], 1, 3)
+        root = (
+            _temporal(self.root_head, x[:, :, :1])
+            if self.predict_root
+            else poses.new_zeros(poses.shape[0], poses.shape[1], 1, 3)
+        )
         return torch.cat([root, poses], dim=2)

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from pose3d import tracking
-from pose3d.settings import resolve_run
+from pose3d.config.settings import resolve_run
 
 DEMO_DIR = "resources/demo"
 DATA = "results/data"

@@ -1,0 +1,1 @@
+"""Configuration: the training recipes and the resolution of a config file into one run's settings."""

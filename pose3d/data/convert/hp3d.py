@@ -1,0 +1,91 @@
+"""MPI-INF-3DHP test set (TGraphNet's ``data_test_3dhp.npz``) -> Parquet in the H36M-17 layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pose3d.core.errors import InputError
+from pose3d.data.convert.pose_tables import key_columns
+from pose3d.data.parquet_io import build_table, file_record, write_table
+from pose3d.data.skeleton import H36M_17, H36M_17_FROM_3DHP
+
+#: Image (width, height) in pixels of each 3DHP test sequence.
+IMAGE_SIZES: dict[str, tuple[int, int]] = {
+    "TS1": (2048, 2048),
+    "TS2": (2048, 2048),
+    "TS3": (2048, 2048),
+    "TS4": (2048, 2048),
+    "TS5": (1920, 1080),
+    "TS6": (1920, 1080),
+}
+
+
+def convert_3dhp(npz: str | Path, out: str | Path) -> None:
+    """3DHP test sequences -> table: keypoints (17x2 pixels), positions (17x3 metres, camera frame), valid."""
+    data = _load(npz)
+    names = sorted(data)
+    unknown = [name for name in names if name not in IMAGE_SIZES]
+    if unknown:
+        raise InputError(npz, f"unknown sequences {unknown}; known: {', '.join(IMAGE_SIZES)}")
+    keypoints, positions, valid = [], [], []
+    for name in names:
+        kp, pos, ok = _sequence(npz, name, data[name])
+        keypoints.append(kp)
+        positions.append(pos)
+        valid.append(ok)
+    lengths = np.array([len(v) for v in valid])
+    columns = key_columns({"sequence": names}, lengths)
+    columns["valid"] = np.concatenate(valid)
+    columns["width"] = np.repeat([IMAGE_SIZES[n][0] for n in names], lengths).astype(np.int32)
+    columns["height"] = np.repeat([IMAGE_SIZES[n][1] for n in names], lengths).astype(np.int32)
+    metadata = dict(
+        H36M_17.metadata(),
+        units={"keypoints": "pixels", "positions": "metres"},
+        coordinate_frame="camera",
+        image_sizes={n: list(IMAGE_SIZES[n]) for n in names},
+        notes="joints reordered from the 3DHP order; only frames with valid=True are scored; "
+        "non-finite values are rejected in valid frames only",
+        sources=[file_record(npz)],
+    )
+    coords = {"keypoints": np.concatenate(keypoints), "positions": np.concatenate(positions)}
+    write_table(build_table(columns, coords, metadata), out)
+
+
+def _load(npz: str | Path) -> dict[str, Any]:
+    if not Path(npz).is_file():
+        raise InputError(npz, "file not found")
+    try:
+        with np.load(npz, allow_pickle=True) as archive:
+            data = archive["data"].item()
+    except KeyError:
+        raise InputError(npz, "no 'data' array (not a 3DHP test archive)") from None
+    except Exception as err:  # zipfile / pickle / numpy raise many types for damaged archives
+        raise InputError(npz, f"not a readable .npz archive ({type(err).__name__}: {err})") from err
+    if not isinstance(data, dict) or not data:
+        raise InputError(npz, "'data' is not a non-empty dictionary of sequences")
+    return data
+
+
+def _sequence(npz: str | Path, name: str, entry: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(keypoints pixels, positions metres, valid) of one sequence, in H36M-17 joint order."""
+    missing = [k for k in ("data_2d", "data_3d", "valid") if k not in entry]
+    if missing:
+        raise InputError(npz, f"{name}: missing {missing}")
+    data_2d, data_3d = np.asarray(entry["data_2d"]), np.asarray(entry["data_3d"])
+    valid = np.asarray(entry["valid"]).reshape(-1).astype(bool)
+    joints = len(H36M_17_FROM_3DHP)
+    if data_2d.shape != (len(valid), joints, 2) or data_3d.shape != (len(valid), joints, 3):
+        raise InputError(
+            npz,
+            f"{name}: expected data_2d ({len(valid)}, {joints}, 2) and data_3d "
+            f"({len(valid)}, {joints}, 3), got {data_2d.shape} and {data_3d.shape}",
+        )
+    finite = np.isfinite(data_2d).all(axis=(1, 2)) & np.isfinite(data_3d).all(axis=(1, 2))
+    if not finite[valid].all():
+        raise InputError(npz, f"{name}: non-finite values in {int((~finite & valid).sum())} valid frames")
+    keypoints = data_2d[:, H36M_17_FROM_3DHP].astype(np.float32)
+    positions = (data_3d[:, H36M_17_FROM_3DHP].astype(np.float64) / 1000.0).astype(np.float32)
+    return keypoints, positions, valid

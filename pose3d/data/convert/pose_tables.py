@@ -1,0 +1,162 @@
+"""Shared table plumbing: per-run key columns, run detection, the mocap index, 2D table writing.
+
+A *run* is a maximal block of consecutive rows with equal key values (one sequence, or one
+sequence seen by one camera); its frames are numbered 0..T-1. Everything here works on whole
+columns: loops run over runs (hundreds), never over frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from pose3d.core.errors import InputError
+from pose3d.data.camera import CAMERA_IDS, intrinsics
+from pose3d.data.parquet_io import build_table, coords_array, file_record, read_table, write_table
+from pose3d.data.skeleton import H36M_32, Skeleton
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Blocks of rows sharing key values: run ``r`` is rows ``starts[r]:starts[r+1]``."""
+
+    starts: np.ndarray  # (R+1,) int64 row offsets
+    keys: dict[str, np.ndarray]  # column name -> (R,) value of that column in each run
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """(R,) number of rows of each run."""
+        return np.diff(self.starts)
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def rows(self, run_mask: np.ndarray) -> np.ndarray:
+        """Row mask selecting the rows of the runs chosen by a (R,) boolean mask."""
+        return np.repeat(run_mask, self.lengths)
+
+
+def frame_index(lengths: np.ndarray) -> np.ndarray:
+    """Frame numbers 0..T-1 of consecutive runs of the given lengths, concatenated (int32)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    return (np.arange(lengths.sum(), dtype=np.int64) - np.repeat(starts, lengths)).astype(np.int32)
+
+
+def key_columns(keys: dict[str, Sequence[str]], lengths: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-run key values repeated over the rows of each run, plus the ``frame`` column."""
+    columns = {name: np.repeat(np.asarray(values, dtype=object), lengths) for name, values in keys.items()}
+    columns["frame"] = frame_index(lengths)
+    return columns
+
+
+def find_runs(table: pa.Table, columns: Sequence[str]) -> Runs:
+    """Maximal runs of rows with equal values in ``columns`` (string columns), in table order."""
+    n = table.num_rows
+    change = np.zeros(n, dtype=bool)
+    change[:1] = True
+    codes, dictionaries = {}, {}
+    for name in columns:
+        encoded = table.column(name).combine_chunks().dictionary_encode()
+        codes[name] = encoded.indices.to_numpy(zero_copy_only=False)
+        dictionaries[name] = encoded.dictionary.to_numpy(zero_copy_only=False)
+        change[1:] |= codes[name][1:] != codes[name][:-1]
+    begins = np.flatnonzero(change)
+    keys = {name: dictionaries[name][codes[name][begins]] for name in columns}
+    return Runs(starts=np.append(begins, n).astype(np.int64), keys=keys)
+
+
+def read_pose_table(path: str | Path, columns: list[str]) -> tuple[pa.Table, dict[str, Any]]:
+    """Read a pose table; a missing or unreadable file is an :class:`InputError`."""
+    if not Path(path).is_file():
+        raise InputError(path, "file not found")
+    try:
+        return read_table(path, columns=columns)
+    except (OSError, ValueError, pa.ArrowException) as err:
+        raise InputError(path, f"not a readable pose table ({err})") from err
+
+
+def _check_frames(path: str | Path, runs: Runs, frames: np.ndarray, what: str) -> None:
+    """Require every run to hold frames 0..T-1 in order and every run key to occur once."""
+    expected = frame_index(runs.lengths)
+    if not np.array_equal(frames, expected):
+        bad = np.flatnonzero(frames != expected)[0]
+        run = int(np.searchsorted(runs.starts, bad, side="right") - 1)
+        label = "/".join(str(values[run]) for values in runs.keys.values())
+        raise InputError(path, f"{what} {label}: frames are not 0..T-1 in order")
+    labels = list(zip(*runs.keys.values()))
+    if len(set(labels)) != len(labels):
+        raise InputError(path, f"a {what} occurs in more than one block of rows; rows must be grouped")
+
+
+def read_mocap(path: str | Path, with_positions: bool = False) -> tuple[Runs, np.ndarray | None]:
+    """Sequences of a ``poses_3d`` table (runs of subject/sequence with their action).
+
+    With ``with_positions`` also returns the (N, 32, 3) world positions in metres.
+    """
+    columns = ["subject", "sequence", "action", "frame"] + (["positions"] if with_positions else [])
+    table, meta = read_pose_table(path, columns)
+    if table.num_rows == 0:
+        raise InputError(path, "table has no rows")
+    runs = find_runs(table, ["subject", "sequence", "action"])
+    _check_frames(path, runs, table.column("frame").to_numpy(), "sequence")
+    if not with_positions:
+        return runs, None
+    if meta.get("layout") != H36M_32.name:
+        raise InputError(path, f"expected the {H36M_32.name} joint layout, table has {meta.get('layout')!r}")
+    return runs, coords_array(table, "positions", meta["shapes"]["positions"])
+
+
+def image_sizes() -> dict[str, list[int]]:
+    """Human3.6M camera id -> [width, height] in pixels."""
+    return {cam: [intrinsics(cam).res_w, intrinsics(cam).res_h] for cam in CAMERA_IDS}
+
+
+def check_keypoints(array: Any, path: str | Path, what: str, num_joints: int, mocap_length: int) -> np.ndarray:
+    """Validate one camera's 2D track (T', J, 2) against the mocap and trim it to ``mocap_length`` frames.
+
+    Longer tracks are trimmed (videos run past the mocap); shorter ones, a wrong joint count or
+    non-finite values in the kept frames are an :class:`InputError`.
+    """
+    array = np.asarray(array)
+    if array.ndim != 3 or array.shape[1:] != (num_joints, 2):
+        raise InputError(path, f"{what}: expected ({num_joints} joints x 2) per frame, got shape {array.shape}")
+    if len(array) < mocap_length:
+        raise InputError(
+            path, f"{what}: {len(array)} frames of 2D but {mocap_length} mocap frames (2D may be longer, never shorter)"
+        )
+    array = array[:mocap_length].astype(np.float32)
+    bad = ~np.isfinite(array).all(axis=(1, 2))
+    if bad.any():
+        raise InputError(
+            path, f"{what}: non-finite keypoints in {int(bad.sum())} frames (first: frame {int(np.argmax(bad))})"
+        )
+    return array
+
+
+def write_h36m_2d(
+    mocap: Runs, keypoints: np.ndarray, skeleton: Skeleton, sources: list[Path], out: str | Path, **extra: Any
+) -> None:
+    """Write a Human3.6M 2D table whose rows follow mocap sequence order, then camera, then frame.
+
+    ``keypoints`` (N, J, 2) pixels are the concatenation, for each mocap sequence and each camera in
+    :data:`~pose3d.data.camera.CAMERA_IDS` order, of that camera's frames.
+    """
+    cameras = len(CAMERA_IDS)
+    keys = {name: np.repeat(values, cameras) for name, values in mocap.keys.items()}
+    keys["camera"] = np.tile(np.asarray(CAMERA_IDS, dtype=object), len(mocap))
+    columns = key_columns(keys, np.repeat(mocap.lengths, cameras))
+    metadata = dict(
+        skeleton.metadata(),
+        units={"keypoints": "pixels"},
+        coordinate_frame="image (distorted pixel coordinates)",
+        image_sizes=image_sizes(),
+        sources=[file_record(p) for p in sources],
+        **extra,
+    )
+    write_table(build_table(columns, {"keypoints": keypoints}, metadata), out)

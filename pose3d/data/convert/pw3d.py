@@ -1,0 +1,74 @@
+"""3DPW test set (TGraphNet's ``pw3d_test.pkl``) -> Parquet in the H36M-17 layout."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pose3d.core.errors import InputError
+from pose3d.data.convert.pose_tables import key_columns
+from pose3d.data.parquet_io import build_table, file_record, write_table
+from pose3d.data.skeleton import H36M_17
+
+
+def convert_3dpw(pkl: str | Path, out: str | Path) -> None:
+    """3DPW test clips -> table: keypoints (17x2, screen-normalised as in the source), positions
+    (17x3 metres, camera frame), per-row camera intrinsics (f, c, k, p) and image width/height."""
+    data = _load(pkl)
+    names = sorted(data)
+    keypoints, positions, cams = zip(*(_clip(pkl, name, data[name]) for name in names))
+    lengths = np.array([len(k) for k in keypoints])
+    cam = np.repeat(np.stack(cams), lengths, axis=0)
+    columns = key_columns({"sequence": names}, lengths)
+    columns["width"] = np.rint(cam[:, 9]).astype(np.int32)
+    columns["height"] = np.rint(cam[:, 10]).astype(np.int32)
+    metadata = dict(
+        H36M_17.metadata(),
+        units={
+            "keypoints": "screen-normalised (x in [-1, 1], y in [-h/w, h/w]) as in the source",
+            "positions": "metres",
+            "intrinsics": "pixels (f, c), unitless (k, p)",
+        },
+        coordinate_frame="camera",
+        keypoints_normalised=True,
+        intrinsics_layout=["fx", "fy", "cx", "cy", "k1", "k2", "k3", "p1", "p2"],
+        sources=[file_record(pkl)],
+    )
+    coords = {"keypoints": np.concatenate(keypoints), "positions": np.concatenate(positions), "intrinsics": cam[:, :9]}
+    write_table(build_table(columns, coords, metadata), out)
+
+
+def _load(pkl: str | Path) -> dict[str, Any]:
+    if not Path(pkl).is_file():
+        raise InputError(pkl, "file not found")
+    try:
+        with open(pkl, "rb") as handle:
+            data = pickle.load(handle, encoding="latin1")  # latin1: also reads Python 2 numpy pickles
+    except Exception as err:  # pickle raises many types for damaged files
+        raise InputError(pkl, f"not a readable pickle ({type(err).__name__}: {err})") from err
+    if not isinstance(data, dict) or not data:
+        raise InputError(pkl, "expected a non-empty dictionary of '<video>_<person>' clips")
+    return data
+
+
+def _clip(pkl: str | Path, name: str, entry: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(keypoints, positions, 11 camera values f c k p w h) of one clip, validated."""
+    missing = [k for k in ("pos2d", "pos3d", "cam") if k not in entry]
+    if missing:
+        raise InputError(pkl, f"{name}: missing {missing}")
+    pos2d, pos3d = np.asarray(entry["pos2d"]), np.asarray(entry["pos3d"])
+    cam = np.asarray(entry["cam"], dtype=np.float64).reshape(-1)
+    joints = H36M_17.num_joints
+    if pos2d.ndim != 3 or pos2d.shape[1:] != (joints, 2) or pos3d.shape != (len(pos2d), joints, 3):
+        raise InputError(
+            pkl,
+            f"{name}: expected pos2d (T, {joints}, 2) and pos3d (T, {joints}, 3), got {pos2d.shape} and {pos3d.shape}",
+        )
+    if cam.size < 11:
+        raise InputError(pkl, f"{name}: 'cam' has {cam.size} values, expected f(2) c(2) k(3) p(2) ... w h")
+    if not (np.isfinite(pos2d).all() and np.isfinite(pos3d).all() and np.isfinite(cam).all()):
+        raise InputError(pkl, f"{name}: non-finite values")
+    return pos2d.astype(np.float32), pos3d.astype(np.float32), np.concatenate([cam[:9], cam[-2:]])

@@ -1,0 +1,114 @@
+"""Write the demo dataset in the raw on-disk formats of Human3.6M, CPN detections, 3DHP and 3DPW.
+
+Every file is written atomically and byte-for-byte reproducibly: CDFs carry no timestamps, the zip
+entries of the ``.npz`` files get a fixed date, and each sequence draws from its own generator
+``np.random.default_rng([seed, subject number, sequence index, stream])``.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from cdflib.cdfwrite import CDF
+
+from pose3d.core.atomic import atomic_path
+from pose3d.data.camera import CAMERA_IDS, extrinsics, intrinsics, project, world_to_camera
+from pose3d.data.demo.body import Body, angles_record, make_body
+from pose3d.data.demo.detector import detect
+from pose3d.data.demo.external import mpi_inf_3dhp, pw3d
+from pose3d.data.demo.motion import animate
+from pose3d.data.demo.sequences import BORROWED_RIG, DETECTION_ONLY, SIZES, frame_count, subject_sequences
+from pose3d.data.h36m import SKIPPED_SEQUENCES, SUBJECTS_3D
+from pose3d.data.skeleton import H36M_17, H36M_32_TO_17
+
+_MOTION, _DETECTOR, _BODY = 0, 1, 2  # generator streams
+_LONGER_2D = 0.1  # share of sequences whose video has a few more frames than the mocap
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+CPN_FILE = "data_2d_h36m_cpn_ft_h36m_dbb.npz"
+HP3D_FILE = "data_test_3dhp.npz"
+PW3D_FILE = "pw3d_test.pkl"
+
+
+def write_demo(out_dir: str | Path, size: str = "small", seed: int = 0) -> None:
+    """Write the demo dataset of ``size`` (one of :data:`SIZES`) under ``out_dir``.
+
+    Layout: ``h36m/S*/MyPoseFeatures/D3_Positions|D3_Angles/<Sequence>.cdf``, the CPN detections file,
+    ``data_test_3dhp.npz`` and ``pw3d_test.pkl``. The same ``(size, seed)`` gives identical bytes.
+    """
+    if size not in SIZES:
+        raise ValueError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"demo seed must be a non-negative integer, got {seed!r}")
+    out = Path(out_dir)
+    subjects = sorted((*SUBJECTS_3D, *DETECTION_ONLY), key=lambda s: int(s[1:]))
+    positions_2d = {subject: _write_subject(out / "h36m", subject, size, seed) for subject in subjects}
+    metadata = {
+        "layout_name": "h36m",
+        "num_joints": H36M_17.num_joints,
+        "keypoints_symmetry": [list(H36M_17.left), list(H36M_17.right)],
+    }
+    write_npz(out / CPN_FILE, positions_2d=positions_2d, metadata=metadata)
+    write_npz(out / HP3D_FILE, data=mpi_inf_3dhp(size, seed))
+    with atomic_path(out / PW3D_FILE, ".pkl") as tmp, tmp.open("wb") as handle:
+        pickle.dump(pw3d(size, seed), handle, protocol=4)
+
+
+def subject_body(subject: str, seed: int) -> Body:
+    """The body of one demo subject (the same for all its sequences)."""
+    return make_body(np.random.default_rng([seed, int(subject[1:]), 0, _BODY]))
+
+
+def _write_subject(root: Path, subject: str, size: str, seed: int) -> dict[str, list[np.ndarray]]:
+    """Write the CDFs of one subject (if it has mocap); return its detections per sequence."""
+    number = int(subject[1:])
+    body = subject_body(subject, seed)
+    rig = BORROWED_RIG.get(subject, subject)
+    cameras = [(extrinsics(rig, cam), intrinsics(cam).as_vector()) for cam in CAMERA_IDS]
+    features = root / subject / "MyPoseFeatures"
+    detections = {}
+    for seq in subject_sequences(subject):
+        rng = np.random.default_rng([seed, number, seq.index, _MOTION])
+        frames = frame_count(subject, seq.name, size)
+        extra = int(rng.integers(1, 6)) if rng.random() < _LONGER_2D else 0
+        motion = animate(seq.action, body, rng, frames + extra)
+        world_mm = motion.positions * 1000.0
+        if subject in SUBJECTS_3D:
+            write_cdf(features / "D3_Positions" / f"{seq.stem}.cdf", world_mm[:frames].reshape(frames, -1))
+            write_cdf(
+                features / "D3_Angles" / f"{seq.stem}.cdf",
+                angles_record(motion.root[:frames] * 1000.0, motion.angles[:frames]),
+            )
+        if (subject, seq.name) in SKIPPED_SEQUENCES:
+            continue
+        joints = world_mm[:, H36M_32_TO_17]
+        exact = np.stack([project(world_to_camera(joints, ext), params) for ext, params in cameras])
+        noisy = detect(exact, np.random.default_rng([seed, number, seq.index, _DETECTOR]))
+        detections[seq.name] = list(noisy)
+    return detections
+
+
+def write_cdf(path: Path, values: np.ndarray) -> None:
+    """Write ``values`` (T, D) as zVariable ``Pose``: float64, one record of shape (1, T, D)."""
+    spec = {
+        "Variable": "Pose",
+        "Data_Type": CDF.CDF_DOUBLE,
+        "Num_Elements": 1,
+        "Rec_Vary": True,
+        "Dim_Sizes": list(values.shape),
+        "Compress": 0,
+    }
+    with atomic_path(path, ".cdf") as tmp, CDF(tmp, delete=True) as cdf:
+        cdf.write_var(spec, var_data=np.ascontiguousarray(values, dtype=np.float64)[None])
+
+
+def write_npz(path: Path, **arrays: object) -> None:
+    """``np.savez_compressed`` with fixed zip timestamps; objects (dicts) are pickled, as numpy does."""
+    with atomic_path(path, ".npz") as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, value in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, np.asanyarray(value), allow_pickle=True)

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, per-action scoring of checkpoints, result tables and figures."""

@@ -1,0 +1,72 @@
+"""Result tables: per-action CSVs as papers print them, a long-format Parquet, and a Markdown page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from pose3d.core.atomic import atomic_path
+from pose3d.data.h36m import ACTIONS
+from pose3d.data.parquet_io import write_table
+
+ACTION_ROWS = [*ACTIONS, "Average"]
+HP3D_ROWS = ["pck150_17", "auc_17", "mpjpe_17", "pck150_14", "auc_14", "mpjpe_14"]
+PW3D_ROWS = ["mpjpe", "pa_mpjpe", "mpjve"]
+
+
+def pivot(
+    long: pd.DataFrame,
+    dataset: str,
+    metric_rows: Sequence[str] | None,
+    columns: Sequence[str],
+    metric: str | None = None,
+) -> pd.DataFrame:
+    """Wide table: actions (or metrics) as rows, runs as columns in the given order (absent runs dropped)."""
+    subset = long[long["dataset"] == dataset]
+    if metric is not None:
+        subset = subset[subset["metric"] == metric]
+        wide = subset.pivot(index="action", columns="run", values="value").reindex(ACTION_ROWS)
+        wide.index.name = "action"
+    else:
+        wide = subset.pivot(index="metric", columns="run", values="value").reindex(metric_rows)
+        wide.index.name = "metric"
+    present = [run for run in columns if run in wide.columns]
+    return wide[present].round(2)
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path, suffix=".csv") as tmp:
+        table.to_csv(tmp)
+
+
+def write_tables(metrics: Sequence[str | Path], out_dir: str | Path, columns: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Collect per-run metrics into mpjpe.csv, p_mpjpe.csv, 3dhp.csv, 3dpw.csv, metrics.parquet and tables.md."""
+    out_dir = Path(out_dir)
+    long = pd.concat([pd.read_parquet(path) for path in metrics], ignore_index=True)
+    tables = {
+        "mpjpe": pivot(long, "h36m", None, columns, metric="mpjpe"),
+        "p_mpjpe": pivot(long, "h36m", None, columns, metric="p_mpjpe"),
+        "3dhp": pivot(long, "3dhp", HP3D_ROWS, columns),
+        "3dpw": pivot(long, "3dpw", PW3D_ROWS, columns),
+    }
+    for name, table in tables.items():
+        _write_csv(table, out_dir / f"{name}.csv")
+    write_table(pa.Table.from_pandas(long, preserve_index=False), out_dir / "metrics.parquet")
+    captions = {
+        "mpjpe": "Human3.6M MPJPE (mm, Protocol #1), test subjects, frame-weighted per action; "
+        "Average is the unweighted mean over actions",
+        "p_mpjpe": "Human3.6M P-MPJPE (mm, Protocol #2, Procrustes-aligned)",
+        "3dhp": "MPI-INF-3DHP (valid frames): PCK@150 mm (%), AUC 0-150 mm (%), MPJPE (mm); "
+        "_17 all joints, _14 without Hip, Spine, Neck/Nose",
+        "3dpw": "3DPW: MPJPE, PA-MPJPE (mm), MPJVE (mm/frame)",
+    }
+    page = "\n\n".join(
+        f"## {name}\n\n{captions[name]}\n\n{table.to_markdown() if len(table.columns) else '(no runs)'}"
+        for name, table in tables.items()
+    )
+    with atomic_path(out_dir / "tables.md", suffix=".md") as tmp:
+        tmp.write_text(f"# pose3d results\n\n{page}\n")
+    return tables

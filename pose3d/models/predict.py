@@ -1,0 +1,58 @@
+"""Run a trained lifter over clips: single-frame models frame by frame, TGraphNet over test windows."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from pose3d.data.loader import Clips
+from pose3d.data.windows import test_windows
+from pose3d.models import MODELS
+
+FRAME_BATCH = 512
+WINDOW_BATCH = 64
+
+
+def root_relative(positions: np.ndarray | torch.Tensor, predicts_root: bool = False):
+    """Targets as the models learn them: joints relative to the root; the root itself stays absolute
+    (camera frame) for models that predict it, and is zero otherwise."""
+    relative = positions - positions[..., :1, :]
+    if predicts_root:
+        relative[..., 0, :] = positions[..., 0, :]
+    return relative
+
+
+def root_relative_prediction(pred: np.ndarray, predicts_root: bool) -> np.ndarray:
+    """The root-relative pose of a prediction (the trajectory model keeps the root position in joint 0)."""
+    if predicts_root:
+        pose = pred.copy()
+        pose[..., 0, :] = 0.0
+        return pose
+    return pred - pred[..., :1, :]
+
+
+@torch.no_grad()
+def predict(
+    model: torch.nn.Module, name: str, clips: Clips, device: torch.device, test_chunk: int = 31, test_pad: int = 25
+) -> np.ndarray:
+    """Predictions (N, J, 3) in metres for every row of ``clips``, in the models' target convention.
+
+    TGraphNet scores each frame once: on the centre chunk of the overlapping window that owns it.
+    """
+    model.eval()
+    keypoints = torch.as_tensor(clips.keypoints, device=device)
+    out = torch.full((*keypoints.shape[:-1], 3), float("nan"), device=device)
+    if MODELS[name].frames == 1:
+        for start in range(0, len(keypoints), FRAME_BATCH):
+            out[start : start + FRAME_BATCH] = model(keypoints[start : start + FRAME_BATCH]).float()
+    else:
+        windows, scored = test_windows(clips.clip_starts, chunk=test_chunk, pad=test_pad)
+        windows = torch.as_tensor(windows, device=device)
+        scored = torch.as_tensor(scored, device=device)
+        for start in range(0, len(windows), WINDOW_BATCH):
+            index = windows[start : start + WINDOW_BATCH]
+            mask = scored[start : start + WINDOW_BATCH]
+            out[index[mask]] = model(keypoints[index]).float()[mask]
+    if torch.isnan(out).any():
+        raise RuntimeError(f"{name}: some frames got no prediction (non-finite output or unscored frames)")
+    return out.cpu().numpy()

@@ -1,0 +1,310 @@
+"""Train one lifter on one 2D input.
+
+Training tensors live on the training device and batches are drawn from them by index (no
+per-sample ``Dataset``). The epoch's sample order comes from a generator seeded by (seed, epoch),
+and the training state (weights, optimiser, schedule, torch RNG) is saved atomically after every
+epoch, so a re-run after an interruption resumes from the last finished epoch and ends with the
+same weights as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from pose3d.core.atomic import atomic_path
+from pose3d.core.device import select_device
+from pose3d.core.seeding import seed_everything
+from pose3d.data.loader import Clips, load_h36m
+from pose3d.data.windows import training_windows
+from pose3d.evaluation.metrics import mpjpe
+from pose3d.models import MODELS, build
+from pose3d.models.predict import predict, root_relative, root_relative_prediction
+from pose3d.tracking import training_run
+from pose3d.training.losses import motion_loss, mpjpe_loss, reprojection_loss, weighted_root_loss
+
+log = logging.getLogger(__name__)
+
+BatchHook = Callable[[int, int], None]
+EpochHook = Callable[[int, dict[str, float]], None]
+
+
+def split_validation(clips: Clips, fraction: float, seed: int) -> tuple[Clips, Clips]:
+    """Hold out a share of the training sequences (all cameras of a sequence go to the same side)."""
+    groups = np.char.add(
+        np.char.add(clips.per_clip("subject").astype(str), "/"), clips.per_clip("sequence").astype(str)
+    )
+    names, group_of_clip = np.unique(groups, return_inverse=True)
+    order = np.random.default_rng(seed).permutation(len(names))
+    held_out = np.zeros(len(names), dtype=bool)
+    held_out[order[: max(1, math.ceil(fraction * len(names)))]] = True
+    return clips.select(~held_out[group_of_clip]), clips.select(held_out[group_of_clip])
+
+
+class Batches:
+    """Training samples resident on the device; yields (inputs, targets, intrinsics) batches by index."""
+
+    def __init__(self, clips: Clips, settings: dict[str, Any], device: torch.device) -> None:
+        spec = MODELS[settings["model"]]
+        self.inputs = torch.as_tensor(clips.keypoints, device=device)
+        self.targets = torch.as_tensor(root_relative(clips.positions, spec.predicts_root), device=device)
+        clip_of_row = np.repeat(np.arange(len(clips.clip_starts) - 1), np.diff(clips.clip_starts))
+        if spec.frames == 1:
+            self.samples = torch.arange(len(clips.keypoints), device=device)[:, None]
+        else:
+            windows = training_windows(clips.clip_starts, chunk=settings["window_chunk"], pad=settings["window_pad"])
+            self.samples = torch.as_tensor(windows, device=device)
+        self.intrinsics = None
+        if spec.predicts_root:  # the reprojection loss needs each sample's camera
+            first_rows = self.samples[:, 0].cpu().numpy()
+            self.intrinsics = torch.as_tensor(clips.intrinsics[clip_of_row[first_rows]], device=device)
+        self.single_frame = spec.frames == 1
+        self.batch_size = settings["batch_size"]
+        self.per_epoch = min(settings["samples_per_epoch"] or len(self.samples), len(self.samples))
+        self.seed = settings["seed"]
+
+    def __len__(self) -> int:
+        return math.ceil(self.per_epoch / self.batch_size)
+
+    def epoch(self, epoch: int):
+        """Batches of one epoch, in an order that depends only on (seed, epoch)."""
+        generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
+        order = torch.randperm(len(self.samples), generator=generator)[: self.per_epoch].to(self.samples.device)
+        for start in range(0, self.per_epoch, self.batch_size):
+            chosen = order[start : start + self.batch_size]
+            rows = self.samples[chosen]
+            if self.single_frame:
+                rows = rows[:, 0]
+            intrinsics = None if self.intrinsics is None else self.intrinsics[chosen]
+            yield self.inputs[rows], self.targets[rows], intrinsics
+
+
+def compute_loss(
+    name: str,
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    inputs: torch.Tensor,
+    intrinsics: torch.Tensor | None,
+    loss: str,
+) -> torch.Tensor:
+    """The recipe's loss: MSE for single-frame models, MPJPE + motion (+ trajectory terms) for TGraphNet."""
+    if loss == "mse":
+        return torch.nn.functional.mse_loss(pred, target)
+    if loss == "mpjpe_motion":
+        return mpjpe_loss(pred, target) + motion_loss(pred, target)
+    if loss == "mpjpe_motion_traj":
+        root_pred, root_target = pred[..., :1, :], target[..., :1, :]
+        pose_pred = torch.cat([torch.zeros_like(root_pred), pred[..., 1:, :]], dim=-2)
+        pose_target = torch.cat([torch.zeros_like(root_target), target[..., 1:, :]], dim=-2)
+        return (
+            mpjpe_loss(pose_pred, pose_target)
+            + motion_loss(pose_pred, pose_target)
+            + weighted_root_loss(root_pred[..., 0, :], root_target[..., 0, :])
+            + reprojection_loss(pose_pred + root_pred, inputs, intrinsics)
+            + 0.001 * motion_loss(root_pred, root_target)
+        )
+    raise ValueError(f"unknown loss {loss!r} for model {name}")
+
+
+def _optimizer(model: torch.nn.Module, settings: dict[str, Any]) -> torch.optim.Optimizer:
+    if settings["optimizer"] == "adam":
+        return torch.optim.Adam(
+            model.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"], amsgrad=settings["amsgrad"]
+        )
+    return torch.optim.AdamW(
+        model.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"], amsgrad=settings["amsgrad"]
+    )
+
+
+def _scheduler(optimizer: torch.optim.Optimizer, settings: dict[str, Any]) -> torch.optim.lr_scheduler.LambdaLR:
+    """Step decay ``lr * gamma ** (count // every)``, counting steps or epochs as the recipe says."""
+    gamma, every = settings["lr_gamma"], settings["lr_decay_every"]
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda count: gamma ** (count // every))
+
+
+def held_out_error(
+    model: torch.nn.Module, name: str, clips: Clips, device: torch.device, settings: dict[str, Any]
+) -> float:
+    """MPJPE (mm) of the root-relative pose on held-out clips: the checkpoint-selection score."""
+    pred = predict(model, name, clips, device, settings.get("test_chunk", 31), settings.get("test_pad", 25))
+    pose = root_relative_prediction(pred, MODELS[name].predicts_root)
+    return float(mpjpe(pose * 1000.0, root_relative(clips.positions) * 1000.0).mean())
+
+
+def _save(obj: dict[str, Any], path: Path) -> None:
+    with atomic_path(path, suffix=".pt") as tmp:
+        torch.save(obj, tmp)
+
+
+def _restore(
+    state_path: Path,
+    settings: dict[str, Any],
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    device: torch.device,
+) -> dict[str, Any]:
+    """Load the training state saved after the last finished epoch, if it was written with these settings."""
+    fresh: dict[str, Any] = {"epoch": 0, "history": [], "best": None, "mlflow_run_id": None}
+    if not state_path.exists():
+        return fresh
+    saved = torch.load(state_path, map_location=device, weights_only=False)
+    if saved["settings"] != settings:
+        log.info("ignoring %s: it was written with other settings", state_path)
+        return fresh
+    model.load_state_dict(saved["model"])
+    optimizer.load_state_dict(saved["optimizer"])
+    scheduler.load_state_dict(saved["scheduler"])
+    torch.set_rng_state(saved["torch_rng"])
+    if device.type == "cuda" and saved.get("cuda_rng") is not None:
+        torch.cuda.set_rng_state_all(saved["cuda_rng"])
+    log.info("resuming after epoch %d from %s", saved["epoch"], state_path)
+    return {key: saved.get(key) for key in fresh}
+
+
+def _train_epoch(
+    model: torch.nn.Module,
+    batches: Batches,
+    epoch: int,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    settings: dict[str, Any],
+    on_batch: BatchHook | None,
+) -> float:
+    """One pass over the epoch's batches; returns the sample-weighted mean training loss."""
+    model.train()
+    device = batches.inputs.device
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16)
+        if settings["mixed_precision"] and device.type == "cuda"
+        else nullcontext()
+    )
+    total, count = torch.zeros((), device=device), 0
+    for batch, (inputs, targets, intrinsics) in enumerate(batches.epoch(epoch)):
+        if on_batch is not None:
+            on_batch(epoch, batch)
+        with autocast:
+            pred = model(inputs)
+        loss = compute_loss(settings["model"], pred.float(), targets, inputs, intrinsics, settings["loss"])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if settings["grad_clip"]:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=settings["grad_clip"])
+        optimizer.step()
+        if settings["lr_decay_unit"] == "step":
+            scheduler.step()
+        total += loss.detach() * len(inputs)
+        count += len(inputs)
+    if settings["lr_decay_unit"] == "epoch":
+        scheduler.step()
+    return float(total) / max(count, 1)
+
+
+def train(
+    settings: dict[str, Any],
+    poses_3d: str | Path,
+    poses_2d: str | Path,
+    out: str | Path,
+    tracking: dict[str, str] | None = None,
+    on_batch: BatchHook | None = None,
+    on_epoch: EpochHook | None = None,
+) -> dict[str, Any]:
+    """Train, resuming from ``<out dir>/training_state.pt`` when present; write the checkpoint ``out``.
+
+    The state file is written after every epoch and removed once the checkpoint is written.
+    ``tracking`` ({tracking_uri, experiment_id}) logs the run to MLflow. Returns the final checkpoint
+    dict. ``on_batch(epoch, batch)`` and ``on_epoch(epoch, metrics)`` are called as training progresses.
+    """
+    out = Path(out)
+    state_path = out.with_name("training_state.pt")
+    name = settings["model"]
+    spec = MODELS[name]
+    seed_everything(settings["seed"])
+    device = select_device(settings["device"])
+    log.info("training %s on %s 2D, device %s", name, settings["input_2d"], device)
+
+    clips = load_h36m(poses_3d, poses_2d, settings["train_subjects"], num_joints=spec.num_joints)
+    selection = settings["checkpoint_selection"]
+    held_out = None
+    if selection == "validation":
+        clips, held_out = split_validation(clips, settings["validation_fraction"], settings["seed"])
+    elif selection == "test":
+        held_out = load_h36m(poses_3d, poses_2d, settings["test_subjects"], num_joints=spec.num_joints)
+    batches = Batches(clips, settings, device)
+
+    model = build(name, **settings["model_options"]).to(device)
+    root_start = settings.get("root_start")
+    if root_start == "train_mean":
+        model.start_root_at(batches.targets[:, 0].mean(dim=0))
+    elif root_start is not None:
+        raise ValueError(f"root_start must be null or 'train_mean', got {root_start!r}")
+    optimizer = _optimizer(model, settings)
+    scheduler = _scheduler(optimizer, settings)
+    state = _restore(state_path, settings, model, optimizer, scheduler, device)
+    run_context = (
+        training_run(tracking, settings, out, [poses_3d, poses_2d], state["mlflow_run_id"])
+        if tracking
+        else nullcontext(None)
+    )
+    with run_context as run:
+        state["mlflow_run_id"] = run.run_id if run else None
+        for epoch in range(state["epoch"], settings["epochs"]):
+            metrics = {
+                "train_loss": _train_epoch(model, batches, epoch, optimizer, scheduler, settings, on_batch),
+                "lr": optimizer.param_groups[0]["lr"],
+            }
+            if held_out is not None:
+                error = held_out_error(model, name, held_out, device, settings)
+                metrics[f"{selection}_mpjpe"] = error
+                if state["best"] is None or error < state["best"]["error"]:
+                    state["best"] = {
+                        "epoch": epoch,
+                        "error": error,
+                        "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
+                    }
+            state["history"].append({"epoch": epoch, **metrics})
+            state["epoch"] = epoch + 1
+            log.info("epoch %d/%d %s", epoch + 1, settings["epochs"], metrics)
+            _save(
+                {
+                    "settings": settings,
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "torch_rng": torch.get_rng_state(),
+                    "cuda_rng": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
+                    **state,
+                },
+                state_path,
+            )
+            if run:
+                run.log_epoch(epoch, metrics)
+            if on_epoch is not None:
+                on_epoch(epoch, metrics)
+
+        chosen = state["best"] if selection != "last" and state["best"] is not None else None
+        if chosen:
+            model.load_state_dict(chosen["state_dict"])
+        checkpoint = {
+            "model": name,
+            "options": settings["model_options"],
+            "state_dict": model.state_dict(),
+            "selected_epoch": chosen["epoch"] if chosen else settings["epochs"] - 1,
+            "settings": settings,
+            "history": state["history"],
+            "mlflow_run_id": state["mlflow_run_id"],
+        }
+        _save(checkpoint, out)
+        if run:
+            run.log_checkpoint(
+                out, model, batches.inputs.shape[1:] if spec.frames == 1 else (spec.frames, *batches.inputs.shape[1:])
+            )
+    state_path.unlink()  # finished: a forced re-run trains afresh
+    return checkpoint
