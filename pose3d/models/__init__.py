@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from torch import nn
 
+from pose3d.config.choices import MODEL_NAMES
 from pose3d.data.skeleton import H36M_16, H36M_17, Skeleton
 from pose3d.models.linear import LinearModel
 from pose3d.models.semgcn import SemGCN
@@ -57,6 +58,7 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("tgraphnet_traj", H36M_17, WINDOW, True, _TGRAPHNET, partial(TGraphNet, H36M_17, predict_root=True)),
     )
 }
+assert tuple(MODELS) == MODEL_NAMES, "pose3d.config.choices.MODEL_NAMES must list the registry's models in order"
 
 
 def build(name: str, **options: object) -> nn.Module:

@@ -10,8 +10,6 @@ from pose3d.config.settings import resolve_run
 DEMO_DIR = "resources/demo"
 DATA = "results/data"
 TRACKING_FILE = "results/mlflow/experiment.json"
-MODEL_CHOICES = ["linear", "semgcn", "semgcn_nonlocal", "tgraphnet", "tgraphnet_traj"]
-INPUT_CHOICES = ["gt", "cpn", "sh"]
 
 
 wildcard_constraints:

@@ -1,0 +1,35 @@
+"""Subcommands that collect results: ``tables`` and ``figures``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _tables(args: argparse.Namespace) -> None:
+    from pose3d.evaluation.tables import write_tables
+
+    write_tables(args.metrics, args.out_dir, columns=args.columns)
+
+
+def _figures(args: argparse.Namespace) -> None:
+    from pose3d.evaluation.figures import per_action_figure, training_curves_figure
+
+    per_action_figure(args.metrics, args.per_action)
+    training_curves_figure(args.checkpoints, args.training)
+
+
+def register(commands: Any) -> None:
+    """Add ``tables`` and ``figures`` to the ``pose3d`` subcommands."""
+    tables = commands.add_parser("tables", help="collect evaluation results into tables")
+    tables.add_argument("--metrics", nargs="+", required=True, help="per-run metrics.parquet files")
+    tables.add_argument("--columns", nargs="+", required=True, help="run names in table column order")
+    tables.add_argument("--out-dir", required=True, help="folder for mpjpe.csv, p_mpjpe.csv, ..., tables.md")
+    tables.set_defaults(handler=_tables)
+
+    figures = commands.add_parser("figures", help="plot per-action errors and training curves")
+    figures.add_argument("--metrics", required=True, help="results/tables/metrics.parquet")
+    figures.add_argument("--checkpoints", nargs="+", required=True, help="model.pt files whose curves to plot")
+    figures.add_argument("--per-action", required=True, help="output PNG of the per-action errors")
+    figures.add_argument("--training", required=True, help="output PNG of the training curves")
+    figures.set_defaults(handler=_figures)

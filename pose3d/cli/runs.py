@@ -1,0 +1,131 @@
+"""Subcommands that train and score models: ``train``, ``evaluate``, ``baseline``, ``import-checkpoint``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from pose3d.config.choices import INPUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
+from pose3d.core.errors import InputError
+
+
+def _load_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Run settings from ``--settings`` JSON (what the workflow passes) or from a config file."""
+    from pose3d.config.settings import load_config, resolve_run
+
+    if args.settings:
+        return json.loads(args.settings)
+    if not (args.model and args.input):
+        raise InputError("--config: needs --model and --input")
+    return resolve_run(load_config(args.config), args.model, args.input)
+
+
+def _tracking(args: argparse.Namespace) -> dict[str, str] | None:
+    from pose3d.tracking import read_experiment_file
+
+    return read_experiment_file(args.tracking) if args.tracking else None
+
+
+def _set_threads(args: argparse.Namespace) -> None:
+    """Cap torch's CPU threads at what the job was given (results depend on it, so fix it)."""
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+
+def _train(args: argparse.Namespace) -> None:
+    from pose3d.training.loop import train
+
+    settings = _load_settings(args)
+    _set_threads(args)
+    train(settings, poses_3d=args.poses_3d, poses_2d=args.poses_2d, out=args.out, tracking=_tracking(args))
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from pose3d.evaluation.evaluate import evaluate
+
+    settings = _load_settings(args)
+    _set_threads(args)
+    evaluate(
+        settings,
+        checkpoint=args.checkpoint,
+        poses_3d=args.poses_3d,
+        poses_2d=args.poses_2d,
+        hp3d=args.hp3d,
+        pw3d=args.pw3d,
+        out=args.out,
+        tracking=_tracking(args),
+    )
+
+
+def _baseline(args: argparse.Namespace) -> None:
+    from pose3d.evaluation.evaluate import evaluate_mean_pose
+
+    evaluate_mean_pose(
+        poses_3d=args.poses_3d,
+        poses_2d=args.poses_2d,
+        train_subjects=args.train_subjects,
+        test_subjects=args.test_subjects,
+        input_2d=args.input,
+        out=args.out,
+    )
+
+
+def _import_checkpoint(args: argparse.Namespace) -> None:
+    from pose3d.models.checkpoints import import_checkpoint
+
+    options = {key: value for key, value in (("kernel_size", args.kernel_size), ("channels", args.channels)) if value}
+    import_checkpoint(args.source, args.model, args.out, **options)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_run_options(parser: argparse.ArgumentParser, out_help: str) -> None:
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--settings", help="resolved run settings as JSON (what the workflow passes)")
+    group.add_argument("--config", help="config.yaml to resolve the run's settings from (with --model and --input)")
+    parser.add_argument("--model", choices=MODEL_NAMES, help="model to run (with --config)")
+    parser.add_argument("--input", choices=INPUTS_2D, help="2D input the model reads (with --config)")
+    parser.add_argument("--poses-3d", required=True, help="poses_3d.parquet (ground-truth 3D)")
+    parser.add_argument("--poses-2d", required=True, help="poses_2d_<input>.parquet (the 2D input)")
+    parser.add_argument("--threads", type=_positive_int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--tracking", help="experiment.json from `pose3d tracking init` (log to MLflow)")
+    parser.add_argument("--out", required=True, help=out_help)
+
+
+def register(commands: Any) -> None:
+    """Add ``train``, ``evaluate``, ``baseline`` and ``import-checkpoint`` to the ``pose3d`` subcommands."""
+    train = commands.add_parser("train", help="train one model on one 2D input")
+    _add_run_options(train, "output checkpoint (model.pt); training_state.pt is written beside it")
+    train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a trained model per action and cross-dataset")
+    _add_run_options(evaluate, "output metrics.parquet (long format: dataset, action, metric, value)")
+    evaluate.add_argument("--checkpoint", required=True, help="model.pt from `pose3d train` or `import-checkpoint`")
+    evaluate.add_argument("--hp3d", default="", help="3dhp/test.parquet ('' to skip)")
+    evaluate.add_argument("--pw3d", default="", help="3dpw/test.parquet ('' to skip)")
+    evaluate.set_defaults(handler=_evaluate)
+
+    baseline = commands.add_parser("baseline", help="score the mean-training-pose baseline")
+    baseline.add_argument("--poses-3d", required=True, help="poses_3d.parquet (ground-truth 3D)")
+    baseline.add_argument("--poses-2d", required=True, help="poses_2d_<input>.parquet (selects the scored frames)")
+    baseline.add_argument("--input", required=True, choices=INPUTS_2D, help="2D input name recorded with the result")
+    baseline.add_argument("--train-subjects", nargs="+", required=True, help="subjects the mean pose is taken over")
+    baseline.add_argument("--test-subjects", nargs="+", required=True, help="subjects scored")
+    baseline.add_argument("--out", required=True, help="output metrics.parquet")
+    baseline.set_defaults(handler=_baseline)
+
+    imp = commands.add_parser("import-checkpoint", help="convert a released SemGCN/Martinez/TGraphNet checkpoint")
+    imp.add_argument("--source", required=True, help="released checkpoint file (.pth.tar or .pth)")
+    imp.add_argument("--model", required=True, choices=MODEL_NAMES, help="model the checkpoint holds")
+    imp.add_argument("--kernel-size", type=int, choices=TGRAPHNET_KERNELS, help="TGraphNet temporal kernel")
+    imp.add_argument("--channels", type=_positive_int, help="TGraphNet base width (128 in the release)")
+    imp.add_argument("--out", required=True, help="output pose3d checkpoint (.pt)")
+    imp.set_defaults(handler=_import_checkpoint)

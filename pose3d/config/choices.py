@@ -1,0 +1,15 @@
+"""The enumerated names every entry point accepts: one place, importable without torch.
+
+The model registry (:data:`pose3d.models.MODELS`), the config schema and the CLI all take their
+choices from here, so a misspelt name fails before any data is read.
+"""
+
+from __future__ import annotations
+
+MODEL_NAMES = ("linear", "semgcn", "semgcn_nonlocal", "tgraphnet", "tgraphnet_traj")
+INPUTS_2D = ("gt", "cpn", "sh")
+PROFILES = ("demo", "paper")
+DEVICES = ("auto", "cpu", "cuda")
+CHECKPOINT_SELECTIONS = ("last", "validation", "test")
+DEMO_SIZES = ("tiny", "small", "full")
+TGRAPHNET_KERNELS = (3, 5)
