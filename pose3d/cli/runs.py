@@ -17,7 +17,7 @@ def _load_settings(args: argparse.Namespace) -> dict[str, Any]:
     if args.settings:
         return json.loads(args.settings)
     if not (args.model and args.input):
-        raise InputError("--config: needs --model and --input")
+        raise InputError("--config", "needs --model and --input")
     return resolve_run(load_config(args.config), args.model, args.input)
 
 

@@ -6,13 +6,16 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
+if TYPE_CHECKING:
+    import torch
+
 from pose3d.data.quaternion import qconj, qrot
 
-ArrayT = TypeVar("ArrayT")
+ArrayT = TypeVar("ArrayT", np.ndarray, "torch.Tensor")
 
 #: Camera ids in camera-index order 0..3.
 CAMERA_IDS: tuple[str, ...] = ("54138969", "55011271", "58860488", "60457274")
@@ -109,7 +112,10 @@ def to_camera_frame(world: np.ndarray, subject: str, camera: str | int) -> np.nd
     positions themselves are never rescaled.
     """
     ext = extrinsics(subject, camera)
-    metres = Extrinsics(orientation=ext.orientation, translation=tuple(t / 1000.0 for t in ext.translation))
+    metres = Extrinsics(
+        orientation=ext.orientation,
+        translation=(ext.translation[0] / 1000.0, ext.translation[1] / 1000.0, ext.translation[2] / 1000.0),
+    )
     return world_to_camera(np.asarray(world, dtype=np.float64), metres)
 
 

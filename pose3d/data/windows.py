@@ -63,4 +63,4 @@ def test_windows(
     return _chunk_windows(clip_starts, chunk, pad, centred)
 
 
-test_windows.__test__ = False  # keep pytest from collecting it when a test module imports it
+test_windows.__test__ = False  # type: ignore[attr-defined]  # keep pytest from collecting it when imported

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from pose3d.data.camera import ArrayT
 from pose3d.data.loader import Clips
 from pose3d.data.windows import test_windows
 from pose3d.models import MODELS
@@ -13,7 +14,7 @@ FRAME_BATCH = 512
 WINDOW_BATCH = 64
 
 
-def root_relative(positions: np.ndarray | torch.Tensor, predicts_root: bool = False):
+def root_relative(positions: ArrayT, predicts_root: bool = False) -> ArrayT:
     """Targets as the models learn them: joints relative to the root; the root itself stays absolute
     (camera frame) for models that predict it, and is zero otherwise."""
     relative = positions - positions[..., :1, :]
@@ -46,9 +47,9 @@ def predict(
         for start in range(0, len(keypoints), FRAME_BATCH):
             out[start : start + FRAME_BATCH] = model(keypoints[start : start + FRAME_BATCH]).float()
     else:
-        windows, scored = test_windows(clips.clip_starts, chunk=test_chunk, pad=test_pad)
-        windows = torch.as_tensor(windows, device=device)
-        scored = torch.as_tensor(scored, device=device)
+        window_rows, scored_rows = test_windows(clips.clip_starts, chunk=test_chunk, pad=test_pad)
+        windows = torch.as_tensor(window_rows, device=device)
+        scored = torch.as_tensor(scored_rows, device=device)
         for start in range(0, len(windows), WINDOW_BATCH):
             index = windows[start : start + WINDOW_BATCH]
             mask = scored[start : start + WINDOW_BATCH]

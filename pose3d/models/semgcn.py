@@ -18,6 +18,8 @@ class SemGraphConv(nn.Module):
     ``out = (M * I) @ (X W0) + (M * (1 - I)) @ (X W1) + b`` with ``M = softmax_row(e on A + I)``.
     """
 
+    mask: torch.Tensor
+
     def __init__(self, in_features: int, out_features: int, mask: torch.Tensor) -> None:
         super().__init__()
         self.W = nn.Parameter(torch.empty(2, in_features, out_features))
@@ -69,6 +71,9 @@ class ResidualGraphBlock(nn.Module):
 
 class GroupedNonLocal(nn.Module):
     """Non-local block over joints reordered so that each group of joints is pooled together."""
+
+    order: torch.Tensor
+    restore: torch.Tensor
 
     def __init__(self, channels: int, groups: tuple[tuple[int, ...], ...]) -> None:
         super().__init__()

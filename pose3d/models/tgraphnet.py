@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -17,7 +19,7 @@ POOL = 3
 WINDOW = 81
 
 
-def _temporal(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def _temporal(layer: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     """Apply a (B, C, J, T) layer to channels-last (B, T, J, C) features."""
     return layer(x.permute(0, 3, 2, 1)).permute(0, 3, 2, 1)
 
@@ -81,7 +83,7 @@ class TemporalPool(nn.Module):
         self.conv = nn.Conv2d(channels, channels, (1, POOL), stride=(1, POOL))
         self.dropout = nn.Dropout(dropout)
         nn.init.kaiming_uniform_(self.conv.weight, nonlinearity="relu")
-        nn.init.zeros_(self.conv.bias)
+        nn.init.zeros_(self.conv.get_parameter("bias"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return _temporal(lambda y: self.dropout(torch.relu(self.conv(self.norm(y)))), x)
@@ -139,8 +141,9 @@ class TGraphNet(nn.Module):
             Level(cin, cout, n, pool=i < len(widths) - 1, kernel_size=kernel_size, dropout=dropout)
             for i, ((cin, cout), n) in enumerate(zip(widths, stages))
         )
-        self.up = nn.ModuleList(ResidualBlock(cout, cin, kernel_size, dropout) for cin, cout in reversed(widths[1:]))
-        self.merge = nn.ModuleList(ResidualBlock(block.gcn.out_channels, c, kernel_size, dropout) for block in self.up)
+        up_widths = [(cout, cin) for cin, cout in reversed(widths[1:])]
+        self.up = nn.ModuleList(ResidualBlock(cin, cout, kernel_size, dropout) for cin, cout in up_widths)
+        self.merge = nn.ModuleList(ResidualBlock(cout, c, kernel_size, dropout) for _, cout in up_widths)
         self.merge_norm = nn.BatchNorm1d(c)
         self.post_merge = ResidualBlock(c, c, kernel_size, dropout)
         self.head = nn.Conv2d(c, 3, (1, 5), padding="same")
@@ -154,7 +157,9 @@ class TGraphNet(nn.Module):
         trajectory model's reprojection loss has no useful gradient; starting at a typical root
         position (the training set's mean) puts it in range from the first step.
         """
-        self.root_head.bias.copy_(torch.as_tensor(position, dtype=self.root_head.bias.dtype))
+        bias = self.root_head.bias
+        assert bias is not None
+        bias.copy_(torch.as_tensor(position, dtype=bias.dtype))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[1:] != (WINDOW, self.num_joints, 2):
@@ -164,7 +169,7 @@ class TGraphNet(nn.Module):
             skip, x = level(x, self.affinity)
             skips.append(skip)
         skips.pop()  # the bottom level's output is x itself
-        out = 0
+        out = torch.zeros((), dtype=x.dtype, device=x.device)
         for block, merge in zip(self.up, self.merge):
             x = block(x, self.affinity)
             out = out + _upsample(merge(x, self.affinity), WINDOW // x.shape[1])

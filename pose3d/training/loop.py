@@ -27,6 +27,7 @@ from pose3d.data.windows import training_windows
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import MODELS, build
 from pose3d.models.predict import predict, root_relative, root_relative_prediction
+from pose3d.models.tgraphnet import TGraphNet
 from pose3d.tracking import training_run
 from pose3d.training.losses import motion_loss, mpjpe_loss, reprojection_loss, weighted_root_loss
 
@@ -100,6 +101,8 @@ def compute_loss(
     if loss == "mpjpe_motion":
         return mpjpe_loss(pred, target) + motion_loss(pred, target)
     if loss == "mpjpe_motion_traj":
+        if intrinsics is None:
+            raise ValueError("the trajectory loss needs the clips' camera intrinsics")
         root_pred, root_target = pred[..., :1, :], target[..., :1, :]
         pose_pred = torch.cat([torch.zeros_like(root_pred), pred[..., 1:, :]], dim=-2)
         pose_target = torch.cat([torch.zeros_like(root_target), target[..., 1:, :]], dim=-2)
@@ -242,6 +245,8 @@ def train(
     model = build(name, **settings["model_options"]).to(device)
     root_start = settings.get("root_start")
     if root_start == "train_mean":
+        if not isinstance(model, TGraphNet):
+            raise ValueError(f"root_start applies to TGraphNet models, not {name}")
         model.start_root_at(batches.targets[:, 0].mean(dim=0))
     elif root_start is not None:
         raise ValueError(f"root_start must be null or 'train_mean', got {root_start!r}")

@@ -7,10 +7,10 @@ columns: loops run over runs (hundreds), never over frames.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pyarrow as pa
@@ -48,7 +48,7 @@ def frame_index(lengths: np.ndarray) -> np.ndarray:
     return (np.arange(lengths.sum(), dtype=np.int64) - np.repeat(starts, lengths)).astype(np.int32)
 
 
-def key_columns(keys: dict[str, Sequence[str]], lengths: np.ndarray) -> dict[str, np.ndarray]:
+def key_columns(keys: Mapping[str, Sequence[str] | np.ndarray], lengths: np.ndarray) -> dict[str, np.ndarray]:
     """Per-run key values repeated over the rows of each run, plus the ``frame`` column."""
     columns = {name: np.repeat(np.asarray(values, dtype=object), lengths) for name, values in keys.items()}
     columns["frame"] = frame_index(lengths)
@@ -94,6 +94,10 @@ def _check_frames(path: str | Path, runs: Runs, frames: np.ndarray, what: str) -
         raise InputError(path, f"a {what} occurs in more than one block of rows; rows must be grouped")
 
 
+@overload
+def read_mocap(path: str | Path, with_positions: Literal[False] = ...) -> tuple[Runs, None]: ...
+@overload
+def read_mocap(path: str | Path, with_positions: Literal[True]) -> tuple[Runs, np.ndarray]: ...
 def read_mocap(path: str | Path, with_positions: bool = False) -> tuple[Runs, np.ndarray | None]:
     """Sequences of a ``poses_3d`` table (runs of subject/sequence with their action).
 

@@ -68,7 +68,7 @@ def animate(
     deg += rng.uniform(-3.0, 3.0, deg.shape[1:])  # personal posture
     deg += 2.0 * smooth_noise(rng, frames, deg[0].size, fps, 0.5).reshape(deg.shape)
     arms = _arm_tracks(rng, style, frames, fps, tempo)
-    _pose_legs(deg, legs, phase, amount, rng.integers(len(_FLOOR_SHAPES)))
+    _pose_legs(deg, legs, phase, amount, int(rng.integers(len(_FLOOR_SHAPES))))
     _pose_arms(deg, arms, phase, amount, rng, fps, tempo, style.gesture)
     _pose_trunk(deg, rng, style, legs, arms, gate, amount, phase, fps)
     deg[:, _K[0], 0] += np.degrees(heading)

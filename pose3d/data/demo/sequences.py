@@ -123,7 +123,7 @@ class Sequence:
 
 def subject_sequences(subject: str) -> tuple[Sequence, ...]:
     """The 30 sequences of a subject, in action order, sub-action 1 first."""
-    out = []
+    out: list[Sequence] = []
     for action, cell in zip(ACTIONS, _NUMBERING[subject].split(), strict=True):
         for number in cell.split("/"):
             name = f"{action} {number}" if number else action
