@@ -171,6 +171,88 @@ H36M_16 = Skeleton(
 
 LAYOUTS: dict[str, Skeleton] = {s.name: s for s in (H36M_32, H36M_17, H36M_16)}
 
+
+@dataclass(frozen=True)
+class KeypointLayout:
+    """A 2D detector's keypoint order: joint names (COCO-style, lower case) in the order its files use."""
+
+    name: str
+    joints: tuple[str, ...]
+
+    @property
+    def num_joints(self) -> int:
+        return len(self.joints)
+
+
+_FACE = ("nose", "left_eye", "right_eye", "left_ear", "right_ear")
+_LIMBS_COCO = (
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
+_OPENPOSE_BODY = (
+    "nose",
+    "neck",
+    "right_shoulder",
+    "right_elbow",
+    "right_wrist",
+    "left_shoulder",
+    "left_elbow",
+    "left_wrist",
+)
+_OPENPOSE_LEGS = ("right_hip", "right_knee", "right_ankle", "left_hip", "left_knee", "left_ankle")
+_OPENPOSE_FACE = ("right_eye", "left_eye", "right_ear", "left_ear")
+
+#: COCO keypoints (Detectron2, MMPose, the COCO API, VideoPose3D's ``detectron_pt_coco``).
+COCO_17 = KeypointLayout("coco17", _FACE + _LIMBS_COCO)
+#: OpenPose BODY_25 (``pose_keypoints_2d`` of 75 values).
+OPENPOSE_BODY_25 = KeypointLayout(
+    "body25",
+    (
+        *_OPENPOSE_BODY,
+        "mid_hip",
+        *_OPENPOSE_LEGS,
+        *_OPENPOSE_FACE,
+        "left_big_toe",
+        "left_small_toe",
+        "left_heel",
+        "right_big_toe",
+        "right_small_toe",
+        "right_heel",
+    ),
+)
+#: OpenPose COCO-18 (``pose_keypoints_2d`` of 54 values).
+OPENPOSE_COCO_18 = KeypointLayout("coco18", (*_OPENPOSE_BODY, *_OPENPOSE_LEGS, *_OPENPOSE_FACE))
+#: Halpe-26 (AlphaPose's full-body layout; Halpe-136 starts with these 26).
+HALPE_26 = KeypointLayout(
+    "halpe26",
+    (
+        *COCO_17.joints,
+        "head",
+        "neck",
+        "hip",
+        "left_big_toe",
+        "right_big_toe",
+        "left_small_toe",
+        "right_small_toe",
+        "left_heel",
+        "right_heel",
+    ),
+)
+
+KEYPOINT_LAYOUTS: dict[str, KeypointLayout] = {
+    k.name: k for k in (COCO_17, OPENPOSE_BODY_25, OPENPOSE_COCO_18, HALPE_26)
+}
+
 #: 32-joint indices kept by the 17-joint layout.
 H36M_32_TO_17 = np.array([0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27])
 #: 17-joint indices kept by the 16-joint layout (drops Neck/Nose).

@@ -1,8 +1,9 @@
 """Import released SemGCN / Martinez / TGraphNet checkpoints into our format, and load ours.
 
-Our format: ``torch.save({"model": name, "options": options, "state_dict": state_dict, "meta": meta})``
-where ``options`` are the full keyword arguments of ``pose3d.models.build`` (release defaults filled in)
-and ``meta`` says where an imported checkpoint came from.
+Our format: ``torch.save({"model": name, "options": options, "state_dict": state_dict, "meta": meta,
+"layout_2d": kind})`` where ``options`` are the full keyword arguments of ``pose3d.models.build``
+(release defaults filled in), ``meta`` says where an imported checkpoint came from and ``layout_2d``
+the kind of 2D keypoints it was trained on (:data:`pose3d.data.layouts.LAYOUTS_2D`).
 """
 
 from __future__ import annotations
@@ -145,8 +146,11 @@ def _match(path: Path, state: dict[str, torch.Tensor], expected: dict[str, torch
     return state
 
 
-def import_checkpoint(source: str | Path, model: str, out: str | Path, **options: Any) -> None:
-    """Convert a released checkpoint of ``model`` into our format at ``out`` (written atomically)."""
+def import_checkpoint(source: str | Path, model: str, out: str | Path, layout_2d: str = "h36m", **options: Any) -> None:
+    """Convert a released checkpoint of ``model`` into our format at ``out`` (written atomically).
+
+    ``layout_2d``: the 2D keypoints it was trained on; the releases used Human3.6M's joints (CPN, SH, GT).
+    """
     source = Path(source)
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; known: {', '.join(MODELS)}")
@@ -165,7 +169,16 @@ def import_checkpoint(source: str | Path, model: str, out: str | Path, **options
     if isinstance(content, dict):
         meta.update({k: float(content[k]) for k in _META_KEYS if isinstance(content.get(k), (int, float, np.number))})
     with atomic_path(out, suffix=".pt") as tmp:
-        torch.save({"model": model, "options": options, "state_dict": network.state_dict(), "meta": meta}, tmp)
+        torch.save(
+            {
+                "model": model,
+                "options": options,
+                "state_dict": network.state_dict(),
+                "meta": meta,
+                "layout_2d": layout_2d,
+            },
+            tmp,
+        )
 
 
 def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:

@@ -32,28 +32,43 @@ def root_relative_prediction(pred: np.ndarray, predicts_root: bool) -> np.ndarra
     return pred - pred[..., :1, :]
 
 
-@torch.no_grad()
 def predict(
     model: torch.nn.Module, name: str, clips: Clips, device: torch.device, test_chunk: int = 31, test_pad: int = 25
 ) -> np.ndarray:
-    """Predictions (N, J, 3) in metres for every row of ``clips``, in the models' target convention.
+    """Predictions (N, J, 3) in metres for every row of ``clips``, in the models' target convention."""
+    return predict_keypoints(model, name, clips.keypoints, clips.clip_starts, device, test_chunk, test_pad)
 
-    TGraphNet scores each frame once: on the centre chunk of the overlapping window that owns it.
+
+@torch.no_grad()
+def predict_keypoints(
+    model: torch.nn.Module,
+    name: str,
+    keypoints: np.ndarray,
+    clip_starts: np.ndarray,
+    device: torch.device,
+    test_chunk: int = 31,
+    test_pad: int = 25,
+) -> np.ndarray:
+    """Predictions (N, J, 3) for screen-normalised keypoints (N, J, 2) of clips starting at ``clip_starts``.
+
+    Single-frame models run in batches of frames. TGraphNet runs over test windows that cover every
+    frame of clips of any length (edges replicated) and scores each frame once: on the centre chunk
+    of the window that owns it.
     """
     model.eval()
-    keypoints = torch.as_tensor(clips.keypoints, device=device)
-    out = torch.full((*keypoints.shape[:-1], 3), float("nan"), device=device)
+    inputs = torch.as_tensor(keypoints, dtype=torch.float32, device=device)
+    out = torch.full((*inputs.shape[:-1], 3), float("nan"), device=device)
     if MODELS[name].frames == 1:
-        for start in range(0, len(keypoints), FRAME_BATCH):
-            out[start : start + FRAME_BATCH] = model(keypoints[start : start + FRAME_BATCH]).float()
+        for start in range(0, len(inputs), FRAME_BATCH):
+            out[start : start + FRAME_BATCH] = model(inputs[start : start + FRAME_BATCH]).float()
     else:
-        window_rows, scored_rows = test_windows(clips.clip_starts, chunk=test_chunk, pad=test_pad)
+        window_rows, scored_rows = test_windows(clip_starts, chunk=test_chunk, pad=test_pad)
         windows = torch.as_tensor(window_rows, device=device)
         scored = torch.as_tensor(scored_rows, device=device)
         for start in range(0, len(windows), WINDOW_BATCH):
             index = windows[start : start + WINDOW_BATCH]
             mask = scored[start : start + WINDOW_BATCH]
-            out[index[mask]] = model(keypoints[index]).float()[mask]
+            out[index[mask]] = model(inputs[index]).float()[mask]
     if torch.isnan(out).any():
         raise RuntimeError(f"{name}: some frames got no prediction (non-finite output or unscored frames)")
     return out.cpu().numpy()

@@ -23,6 +23,7 @@ from pose3d.core.atomic import atomic_path
 from pose3d.core.device import select_device
 from pose3d.core.seeding import seed_everything
 from pose3d.data.loader import Clips, load_h36m
+from pose3d.data.parquet_io import read_metadata
 from pose3d.data.windows import training_windows
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import MODELS, build
@@ -301,6 +302,7 @@ def train(
             "model": name,
             "options": settings["model_options"],
             "state_dict": model.state_dict(),
+            "layout_2d": read_metadata(poses_2d).get("layout_2d", "h36m"),  # what `pose3d lift` must be given
             "selected_epoch": chosen["epoch"] if chosen else settings["epochs"] - 1,
             "settings": settings,
             "history": state["history"],

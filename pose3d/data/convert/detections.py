@@ -1,8 +1,11 @@
-"""VideoPose3D-style 2D detection archives (e.g. CPN fine-tuned on Human3.6M) -> Parquet.
+"""VideoPose3D-style 2D detection archives (CPN fine-tuned on Human3.6M, Detectron COCO keypoints) -> Parquet.
 
 The archive holds ``positions_2d[subject][sequence]``: a list of 4 (T', 17, 2) pixel arrays in
 camera order. Only the mocap's subjects and sequences are kept (S2-S4 have no mocap), each track
-trimmed to the mocap length.
+trimmed to the mocap length. An archive whose ``metadata["layout_name"]`` is ``coco``
+(``data_2d_h36m_detectron_pt_coco.npz``) holds COCO keypoints (a third channel, the score, is
+dropped); they are mapped to the Human3.6M 17-joint order by :mod:`pose3d.data.layouts`, and the
+table records ``layout_2d: coco`` so that models trained on it are told apart.
 """
 
 from __future__ import annotations
@@ -15,12 +18,20 @@ import numpy as np
 from pose3d.core.errors import InputError
 from pose3d.data.camera import CAMERA_IDS
 from pose3d.data.convert.pose_tables import check_keypoints, read_mocap, write_h36m_2d
-from pose3d.data.skeleton import H36M_17
+from pose3d.data.layouts import to_h36m17
+from pose3d.data.skeleton import COCO_17, H36M_17
+
+#: VideoPose3D ``layout_name`` -> (our keypoint layout, kind of 2D keypoints).
+_ARCHIVE_LAYOUTS = {"h36m": (H36M_17.name, "h36m"), "coco": (COCO_17.name, "coco")}
 
 
 def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, source: str) -> None:
     """Detections of the ``poses_3d`` sequences -> 2D table (17 joints, pixels); ``source`` names the detector."""
     positions_2d, archive_meta = _load_archive(npz)
+    name = archive_meta.get("layout_name", "h36m")
+    if name not in _ARCHIVE_LAYOUTS:
+        raise InputError(npz, f"metadata layout_name {name!r} is not one of {', '.join(_ARCHIVE_LAYOUTS)}")
+    layout, kind = _ARCHIVE_LAYOUTS[name]
     mocap, _ = read_mocap(poses_3d)
     tracks = []
     for subject, sequence, length in zip(mocap.keys["subject"], mocap.keys["sequence"], mocap.lengths):
@@ -32,9 +43,11 @@ def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, s
         if len(cameras) != len(CAMERA_IDS):
             raise InputError(npz, f"{subject} {sequence!r}: {len(cameras)} cameras, expected {len(CAMERA_IDS)}")
         for camera, track in zip(CAMERA_IDS, cameras):
-            tracks.append(
-                check_keypoints(track, npz, f"{subject} {sequence!r} camera {camera}", H36M_17.num_joints, int(length))
-            )
+            track = np.asarray(track)
+            if track.ndim == 3 and track.shape[-1] == 3:  # x, y, score
+                track = track[..., :2]
+            what = f"{subject} {sequence!r} camera {camera}"
+            tracks.append(to_h36m17(check_keypoints(track, npz, what, H36M_17.num_joints, int(length)), layout))
     write_h36m_2d(
         mocap,
         np.concatenate(tracks),
@@ -42,6 +55,7 @@ def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, s
         [Path(npz), Path(poses_3d)],
         out,
         source=source,
+        layout_2d=kind,
         archive_metadata=archive_meta,
     )
 

@@ -1,4 +1,4 @@
-"""Write the demo dataset in the raw on-disk formats of Human3.6M, CPN detections, 3DHP and 3DPW.
+"""Write the demo dataset in the raw on-disk formats of Human3.6M, CPN and COCO detections, 3DHP and 3DPW.
 
 Every file is written atomically and byte-for-byte reproducibly: CDFs carry no timestamps, the zip
 entries of the ``.npz`` files get a fixed date, and each sequence draws from its own generator
@@ -17,17 +17,18 @@ from cdflib.cdfwrite import CDF
 from pose3d.core.atomic import atomic_path
 from pose3d.data.camera import CAMERA_IDS, extrinsics, intrinsics, project, world_to_camera
 from pose3d.data.demo.body import Body, angles_record, make_body
-from pose3d.data.demo.detector import detect
+from pose3d.data.demo.detector import COCO_ERRORS, coco_keypoints, detect
 from pose3d.data.demo.external import mpi_inf_3dhp, pw3d
 from pose3d.data.demo.motion import animate
 from pose3d.data.demo.sequences import BORROWED_RIG, DETECTION_ONLY, SIZES, frame_count, subject_sequences
 from pose3d.data.h36m import SKIPPED_SEQUENCES, SUBJECTS_3D
-from pose3d.data.skeleton import H36M_17, H36M_32_TO_17
+from pose3d.data.skeleton import COCO_17, H36M_17, H36M_32_TO_17
 
-_MOTION, _DETECTOR, _BODY = 0, 1, 2  # generator streams
+_MOTION, _DETECTOR, _BODY, _COCO_DETECTOR = 0, 1, 2, 3  # generator streams
 _LONGER_2D = 0.1  # share of sequences whose video has a few more frames than the mocap
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 CPN_FILE = "data_2d_h36m_cpn_ft_h36m_dbb.npz"
+COCO_FILE = "data_2d_h36m_detectron_pt_coco.npz"
 HP3D_FILE = "data_test_3dhp.npz"
 PW3D_FILE = "pw3d_test.pkl"
 
@@ -35,8 +36,9 @@ PW3D_FILE = "pw3d_test.pkl"
 def write_demo(out_dir: str | Path, size: str = "small", seed: int = 0) -> None:
     """Write the demo dataset of ``size`` (one of :data:`SIZES`) under ``out_dir``.
 
-    Layout: ``h36m/S*/MyPoseFeatures/D3_Positions|D3_Angles/<Sequence>.cdf``, the CPN detections file,
-    ``data_test_3dhp.npz`` and ``pw3d_test.pkl``. The same ``(size, seed)`` gives identical bytes.
+    Layout: ``h36m/S*/MyPoseFeatures/D3_Positions|D3_Angles/<Sequence>.cdf``, the CPN and the COCO
+    (``detectron_pt_coco``) detection files, ``data_test_3dhp.npz`` and ``pw3d_test.pkl``. The same
+    ``(size, seed)`` gives identical bytes.
     """
     if size not in SIZES:
         raise ValueError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
@@ -44,13 +46,16 @@ def write_demo(out_dir: str | Path, size: str = "small", seed: int = 0) -> None:
         raise ValueError(f"demo seed must be a non-negative integer, got {seed!r}")
     out = Path(out_dir)
     subjects = sorted((*SUBJECTS_3D, *DETECTION_ONLY), key=lambda s: int(s[1:]))
-    positions_2d = {subject: _write_subject(out / "h36m", subject, size, seed) for subject in subjects}
-    metadata = {
-        "layout_name": "h36m",
-        "num_joints": H36M_17.num_joints,
-        "keypoints_symmetry": [list(H36M_17.left), list(H36M_17.right)],
-    }
-    write_npz(out / CPN_FILE, positions_2d=positions_2d, metadata=metadata)
+    detections = {subject: _write_subject(out / "h36m", subject, size, seed) for subject in subjects}
+    for file, layout, index, left, right in (
+        (CPN_FILE, "h36m", 0, list(H36M_17.left), list(H36M_17.right)),
+        (COCO_FILE, "coco", 1, _coco_side("left"), _coco_side("right")),
+    ):
+        metadata = {"layout_name": layout, "num_joints": 17, "keypoints_symmetry": [left, right]}
+        positions_2d = {
+            subject: {seq: kinds[index] for seq, kinds in per_seq.items()} for subject, per_seq in detections.items()
+        }
+        write_npz(out / file, positions_2d=positions_2d, metadata=metadata)
     write_npz(out / HP3D_FILE, data=mpi_inf_3dhp(size, seed))
     with atomic_path(out / PW3D_FILE, ".pkl") as tmp, tmp.open("wb") as handle:
         pickle.dump(pw3d(size, seed), handle, protocol=4)
@@ -61,8 +66,15 @@ def subject_body(subject: str, seed: int) -> Body:
     return make_body(np.random.default_rng([seed, int(subject[1:]), 0, _BODY]))
 
 
-def _write_subject(root: Path, subject: str, size: str, seed: int) -> dict[str, list[np.ndarray]]:
-    """Write the CDFs of one subject (if it has mocap); return its detections per sequence."""
+def _coco_side(side: str) -> list[int]:
+    """COCO keypoint indices of one side, as VideoPose3D's ``keypoints_symmetry`` lists them."""
+    return [j for j, name in enumerate(COCO_17.joints) if name.startswith(side)]
+
+
+def _write_subject(
+    root: Path, subject: str, size: str, seed: int
+) -> dict[str, tuple[list[np.ndarray], list[np.ndarray]]]:
+    """Write the CDFs of one subject (if it has mocap); return its CPN and COCO detections per sequence."""
     number = int(subject[1:])
     body = subject_body(subject, seed)
     rig = BORROWED_RIG.get(subject, subject)
@@ -83,10 +95,15 @@ def _write_subject(root: Path, subject: str, size: str, seed: int) -> dict[str, 
             )
         if (subject, seq.name) in SKIPPED_SEQUENCES:
             continue
-        joints = world_mm[:, H36M_32_TO_17]
-        exact = np.stack([project(world_to_camera(joints, ext), params) for ext, params in cameras])
-        noisy = detect(exact, np.random.default_rng([seed, number, seq.index, _DETECTOR]))
-        detections[seq.name] = list(noisy)
+        streams = {}
+        for stream, joints, errors in (
+            (_DETECTOR, world_mm[:, H36M_32_TO_17], None),
+            (_COCO_DETECTOR, coco_keypoints(world_mm / 1000.0) * 1000.0, COCO_ERRORS),
+        ):
+            exact = np.stack([project(world_to_camera(joints, ext), params) for ext, params in cameras])
+            rng = np.random.default_rng([seed, number, seq.index, stream])
+            streams[stream] = list(detect(exact, rng) if errors is None else detect(exact, rng, errors=errors))
+        detections[seq.name] = (streams[_DETECTOR], streams[_COCO_DETECTOR])
     return detections
 
 
