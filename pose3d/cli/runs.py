@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from pose3d.config.choices import INPUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
+from pose3d.config.choices import INPUTS_2D, LAYOUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
 from pose3d.core.errors import InputError
 
 
@@ -77,7 +77,7 @@ def _import_checkpoint(args: argparse.Namespace) -> None:
     from pose3d.models.checkpoints import import_checkpoint
 
     options = {key: value for key, value in (("kernel_size", args.kernel_size), ("channels", args.channels)) if value}
-    import_checkpoint(args.source, args.model, args.out, **options)
+    import_checkpoint(args.source, args.model, args.out, layout_2d=args.layout_2d, **options)
 
 
 def _positive_int(text: str) -> int:
@@ -127,5 +127,11 @@ def register(commands: Any) -> None:
     imp.add_argument("--model", required=True, choices=MODEL_NAMES, help="model the checkpoint holds")
     imp.add_argument("--kernel-size", type=int, choices=TGRAPHNET_KERNELS, help="TGraphNet temporal kernel")
     imp.add_argument("--channels", type=_positive_int, help="TGraphNet base width (128 in the release)")
+    imp.add_argument(
+        "--layout-2d",
+        choices=LAYOUTS_2D,
+        default="h36m",
+        help="2D keypoints the model was trained on: Human3.6M joints (h36m, the releases) or COCO keypoints (coco)",
+    )
     imp.add_argument("--out", required=True, help="output pose3d checkpoint (.pt)")
     imp.set_defaults(handler=_import_checkpoint)

@@ -7,7 +7,11 @@ choices from here, so a misspelt name fails before any data is read.
 from __future__ import annotations
 
 MODEL_NAMES = ("linear", "semgcn", "semgcn_nonlocal", "tgraphnet", "tgraphnet_traj")
-INPUTS_2D = ("gt", "cpn", "sh")
+INPUTS_2D = ("gt", "cpn", "sh", "coco")
+#: Kinds of 2D keypoints a model is trained on: Human3.6M's joints (gt, cpn, sh) or COCO keypoints (coco).
+LAYOUTS_2D = ("h36m", "coco")
+#: Keypoint files `pose3d lift` reads.
+LIFT_FORMATS = ("coco-json", "openpose", "alphapose", "videopose3d", "npy")
 PROFILES = ("demo", "paper")
 DEVICES = ("auto", "cpu", "cuda")
 CHECKPOINT_SELECTIONS = ("last", "validation", "test")

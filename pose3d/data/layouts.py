@@ -12,8 +12,6 @@ import numpy as np
 
 from pose3d.data.skeleton import COCO_17, H36M_17, KEYPOINT_LAYOUTS
 
-#: Kinds of 2D keypoints a model is trained on: Human3.6M's own joint definitions, or COCO keypoints mapped here.
-LAYOUTS_2D: tuple[str, ...] = ("h36m", "coco")
 #: The kind of keypoints each training 2D input holds.
 INPUT_LAYOUT_2D: dict[str, str] = {"gt": "h36m", "cpn": "h36m", "sh": "h36m", "coco": "coco"}
 
@@ -77,5 +75,5 @@ def to_h36m17(keypoints: np.ndarray, layout: str) -> np.ndarray:
 
 
 def layout_2d(layout: str) -> str:
-    """The kind of 2D keypoints (:data:`LAYOUTS_2D`) a file in ``layout`` holds."""
+    """The kind of 2D keypoints (``pose3d.config.choices.LAYOUTS_2D``) a file in ``layout`` holds."""
     return "h36m" if layout == H36M_17.name else "coco"

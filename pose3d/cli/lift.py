@@ -1,0 +1,76 @@
+"""``pose3d lift``: 2D keypoints of one video (any common detector's output) -> 3D poses with a trained model."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from pose3d.config.choices import DEVICES, LAYOUTS_2D, LIFT_FORMATS
+
+
+def _lift(args: argparse.Namespace) -> None:
+    import torch
+
+    from pose3d.lifting.lift import lift
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(
+        lift(
+            args.checkpoint,
+            args.keypoints,
+            args.out,
+            image_size=tuple(args.image_size) if args.image_size else None,
+            format=args.format,
+            person=args.person,
+            min_score=args.min_score,
+            device=args.device,
+            video=args.video,
+            layout_2d=args.layout_2d,
+        )
+    )
+
+
+def register(commands: Any) -> None:
+    """Add ``lift`` to the ``pose3d`` subcommands."""
+    lift = commands.add_parser(
+        "lift",
+        help="lift 2D keypoints of one video to 3D with a trained model",
+        description="Lift the 2D keypoints of one video to 3D (camera frame, root-relative, metres) and write "
+        "OUT/poses_3d.parquet (one row per frame and person) and OUT/poses_3d.npz. Reads COCO keypoint results "
+        "JSON, an OpenPose output folder (BODY_25 or COCO-18), AlphaPose Halpe JSON, VideoPose3D custom .npz "
+        "or a (T, 17, 2|3) .npy in Human3.6M order.",
+    )
+    lift.add_argument("--checkpoint", required=True, help="model.pt from `pose3d train` or `pose3d import-checkpoint`")
+    lift.add_argument("--keypoints", required=True, help="the detector's output file (or OpenPose folder)")
+    lift.add_argument("--out", required=True, help="output folder for poses_3d.parquet and poses_3d.npz")
+    lift.add_argument(
+        "--image-size",
+        nargs=2,
+        type=int,
+        metavar=("WIDTH", "HEIGHT"),
+        help="video frame size in pixels (needed unless the file records it, as VideoPose3D's .npz does)",
+    )
+    lift.add_argument("--format", choices=LIFT_FORMATS, help="keypoint file format (default: detected from the path)")
+    lift.add_argument(
+        "--person",
+        default="0",
+        help="who to lift: an index into the people found, most confident first (default 0), "
+        "track:ID for the detector's track id, or all",
+    )
+    lift.add_argument(
+        "--min-score",
+        type=float,
+        default=0.0,
+        help="keypoints scoring at or below this are missing and interpolated in time (default 0: OpenPose's 'none')",
+    )
+    lift.add_argument(
+        "--layout-2d",
+        choices=LAYOUTS_2D,
+        help="for keypoints already in Human3.6M order (.npy): Human3.6M joints (h36m, default) or COCO keypoints "
+        "mapped to that order (coco)",
+    )
+    lift.add_argument("--video", help="the video to lift from a VideoPose3D .npz holding several")
+    lift.add_argument("--device", choices=DEVICES, default="cpu", help="torch device (default cpu)")
+    lift.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    lift.set_defaults(handler=_lift)

@@ -1,0 +1,232 @@
+"""``pose3d lift``: a trained lifter on one video's 2D keypoints -> 3D poses as Parquet and ``.npz``.
+
+Keypoints are mapped to the Human3.6M 17-joint order (:mod:`pose3d.data.layouts`), linked into
+people and gap-filled (:mod:`pose3d.lifting.tracks`), screen-normalised with the video's image size
+exactly as training normalises its inputs, and lifted in batches. The output is camera-frame,
+root-relative (Hip at the origin), in metres; the trajectory model also gives the root's
+camera-frame position.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pose3d.core.atomic import atomic_path
+from pose3d.core.device import select_device
+from pose3d.core.errors import InputError
+from pose3d.data.camera import normalize_screen
+from pose3d.data.layouts import INPUT_LAYOUT_2D, to_h36m17
+from pose3d.data.layouts import layout_2d as kind_of
+from pose3d.data.parquet_io import build_table, file_record, write_table
+from pose3d.data.skeleton import H36M_17, KEYPOINT_LAYOUTS, LAYOUTS, to_layout
+from pose3d.lifting import readers
+from pose3d.lifting.tracks import Track, select, tracks
+from pose3d.models import MODELS
+from pose3d.models.checkpoints import load_checkpoint
+from pose3d.models.predict import predict_keypoints, root_relative_prediction
+
+PARQUET = "poses_3d.parquet"
+NPZ = "poses_3d.npz"
+
+
+@dataclass
+class Lifted:
+    """The 3D poses of the chosen people, rows ordered by person then frame."""
+
+    model: str
+    layout_2d: str
+    format: str
+    image_size: tuple[int, int]
+    people: list[Track]
+    keypoints: np.ndarray  # (N, J, 2) pixels fed to the model (after gap filling)
+    positions: np.ndarray  # (N, J, 3) metres, camera frame, root-relative
+    trajectory: np.ndarray | None  # (N, 3) metres, camera-frame root position (tgraphnet_traj only)
+    seconds: float  # time spent in the model
+
+    @property
+    def person(self) -> np.ndarray:
+        return np.concatenate([np.full(len(t.frames), t.id) for t in self.people])
+
+    @property
+    def frame(self) -> np.ndarray:
+        return np.concatenate([t.frames for t in self.people]).astype(np.int32)
+
+    @property
+    def detected(self) -> np.ndarray:
+        return np.concatenate([t.detected for t in self.people])
+
+
+def trained_layout_2d(checkpoint: dict[str, Any]) -> str:
+    """The 2D keypoints a checkpoint was trained on (older files: from their 2D input; imports: Human3.6M's)."""
+    if "layout_2d" in checkpoint:
+        return str(checkpoint["layout_2d"])
+    return INPUT_LAYOUT_2D.get(checkpoint.get("settings", {}).get("input_2d", "cpn"), "h36m")
+
+
+def _check_keypoints(detections: readers.Detections) -> None:
+    joints = {name: layout.joints for name, layout in KEYPOINT_LAYOUTS.items()} | {H36M_17.name: H36M_17.joints}
+    expected = len(joints[detections.layout])
+    if detections.keypoints.shape[1] != expected:
+        found = detections.keypoints.shape[1]
+        raise InputError(
+            detections.path, f"{found} keypoints per person; the {detections.layout} layout has {expected}"
+        )
+
+
+def lift_keypoints(
+    checkpoint: str | Path,
+    keypoints: str | Path,
+    image_size: tuple[int, int] | None = None,
+    format: str | None = None,
+    person: str = "0",
+    min_score: float = 0.0,
+    device: str = "cpu",
+    video: str | None = None,
+    layout_2d: str | None = None,
+) -> Lifted:
+    """Read, check, track and lift; nothing is written. Bad input raises :class:`InputError`.
+
+    ``layout_2d`` says what keypoints already in H36M-17 order (``.npy``) are: Human3.6M joints (the
+    default) or COCO keypoints mapped to that order.
+    """
+    model, content = load_checkpoint(checkpoint)
+    name = content["model"]
+    spec = MODELS[name]
+    trained = trained_layout_2d(content)
+    detections = readers.read(keypoints, format, video)
+    _check_keypoints(detections)
+    given = kind_of(detections.layout)
+    if layout_2d is not None:
+        if detections.layout != H36M_17.name:
+            raise InputError(
+                keypoints, f"holds {detections.layout} keypoints; --layout-2d is for Human3.6M-ordered files"
+            )
+        given = layout_2d
+    if given != trained:
+        raise InputError(
+            checkpoint,
+            f"trained on {trained} 2D keypoints, but {keypoints} holds {given} keypoints ({detections.layout}); "
+            f"lift them with a model trained on the {given} input",
+        )
+    size = image_size or detections.image_size
+    if size is None:
+        raise InputError(keypoints, f"{detections.format} files do not record the image size; pass --image-size W H")
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise InputError(keypoints, f"image size {width}x{height} must be positive")
+    people = select(
+        tracks(detections, to_h36m17(detections.keypoints, detections.layout), min_score), person, keypoints
+    )
+
+    pixels = to_layout(np.concatenate([t.keypoints for t in people]), H36M_17.name, spec.layout)
+    clip_starts = np.cumsum([0] + [len(t.frames) for t in people])
+    rows = len(pixels)
+    normalised = normalize_screen(
+        pixels.astype(np.float32), np.full((rows, 1), float(width)), np.full((rows, 1), float(height))
+    )
+    settings = content.get("settings", {})
+    torch_device = select_device(device)
+    started = time.perf_counter()
+    pred = predict_keypoints(
+        model.to(torch_device),
+        name,
+        normalised,
+        clip_starts,
+        torch_device,
+        settings.get("test_chunk", 31),
+        settings.get("test_pad", 25),
+    )
+    seconds = time.perf_counter() - started
+    return Lifted(
+        model=name,
+        layout_2d=trained,
+        format=detections.format,
+        image_size=(int(width), int(height)),
+        people=people,
+        keypoints=pixels,
+        positions=root_relative_prediction(pred, spec.predicts_root),
+        trajectory=pred[:, 0].copy() if spec.predicts_root else None,
+        seconds=seconds,
+    )
+
+
+def write_lifted(
+    lifted: Lifted, out_dir: str | Path, checkpoint: str | Path, keypoints: str | Path, min_score: float
+) -> list[Path]:
+    """``poses_3d.parquet`` (one row per frame and person) and ``poses_3d.npz`` (the same arrays), atomically."""
+    out_dir = Path(out_dir)
+    skeleton = LAYOUTS[MODELS[lifted.model].layout]
+    coords = {"keypoints": lifted.keypoints, "positions": lifted.positions}
+    units = {"keypoints": "pixels", "positions": "metres"}
+    if lifted.trajectory is not None:
+        coords["trajectory"] = lifted.trajectory
+        units["trajectory"] = "metres"
+    meta = dict(
+        skeleton.metadata(),
+        units=units,
+        coordinate_frame="camera, root-relative (Hip at the origin); trajectory: camera-frame root position",
+        model=lifted.model,
+        layout_2d=lifted.layout_2d,
+        format=lifted.format,
+        image_size=list(lifted.image_size),
+        min_score=min_score,
+        people=[
+            {
+                "person": t.id,
+                "frames": [int(t.frames[0]), int(t.frames[-1])],
+                "undetected_frames": int((~t.detected).sum()),
+                "interpolated_keypoints": t.filled,
+                "confidence": t.confidence,
+            }
+            for t in lifted.people
+        ],
+        sources=[file_record(keypoints), file_record(checkpoint)],
+    )
+    columns = {"person": lifted.person, "frame": lifted.frame, "detected": lifted.detected}
+    parquet, npz = out_dir / PARQUET, out_dir / NPZ
+    write_table(build_table(columns, coords, meta), parquet)
+    arrays = {name: np.asarray(values) for name, values in columns.items()}
+    arrays |= {name: values.astype(np.float32) for name, values in coords.items()}
+    arrays |= {"joints": np.array(skeleton.joints), "parents": np.array(skeleton.parents)}
+    with atomic_path(npz, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, allow_pickle=False, **arrays)
+    return [parquet, npz]
+
+
+def summary(lifted: Lifted, detections_path: str | Path, written: list[Path], device: str) -> str:
+    """A few lines for the terminal: who was lifted, how much was filled, how fast, where it went."""
+    frames = len(lifted.positions)
+    lines = [f"lifted {len(lifted.people)} {'person' if len(lifted.people) == 1 else 'people'} from {detections_path}"]
+    for t in lifted.people:
+        lines.append(
+            f"  person {t.id}: frames {t.frames[0]}-{t.frames[-1]}, {int((~t.detected).sum())} without a detection,"
+            f" {t.filled} keypoints interpolated"
+        )
+    speed = frames / lifted.seconds if lifted.seconds > 0 else float("inf")
+    lines.append(f"model {lifted.model} ({lifted.layout_2d} 2D): {frames} frames in {lifted.seconds:.2f} s")
+    lines[-1] += f" ({speed:.0f} frames/s, {device})"
+    lines.append("wrote " + ", ".join(map(str, written)))
+    return "\n".join(lines)
+
+
+def lift(
+    checkpoint: str | Path,
+    keypoints: str | Path,
+    out_dir: str | Path,
+    image_size: tuple[int, int] | None = None,
+    format: str | None = None,
+    person: str = "0",
+    min_score: float = 0.0,
+    device: str = "cpu",
+    video: str | None = None,
+    layout_2d: str | None = None,
+) -> str:
+    """Lift ``keypoints`` with ``checkpoint`` into ``out_dir``; returns the summary. Nothing is written on bad input."""
+    lifted = lift_keypoints(checkpoint, keypoints, image_size, format, person, min_score, device, video, layout_2d)
+    written = write_lifted(lifted, out_dir, checkpoint, keypoints, min_score)
+    return summary(lifted, keypoints, written, str(select_device(device)))

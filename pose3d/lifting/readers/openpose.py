@@ -1,0 +1,78 @@
+"""An OpenPose output folder (``--write_json``): one ``*_keypoints.json`` per frame, in name order.
+
+Each file holds ``people[].pose_keypoints_2d``: x, y, confidence of 25 (BODY_25) or 18 (COCO-18)
+keypoints; an undetected keypoint is written as 0, 0, 0. ``person_id`` is -1 unless a tracker ran.
+A frame's number is its file's position in name order (OpenPose zero-pads the frame number).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from pose3d.core.errors import InputError
+from pose3d.data.skeleton import OPENPOSE_BODY_25, OPENPOSE_COCO_18
+from pose3d.lifting.detections import Detections
+from pose3d.lifting.readers.records import load_json
+
+FORMAT = "openpose"
+LAYOUTS = {
+    3 * OPENPOSE_BODY_25.num_joints: OPENPOSE_BODY_25.name,
+    3 * OPENPOSE_COCO_18.num_joints: OPENPOSE_COCO_18.name,
+}
+
+
+def frame_files(folder: Path) -> list[Path]:
+    """The per-frame JSON files of an OpenPose output folder, in frame order."""
+    files = sorted(folder.glob("*_keypoints.json")) or sorted(folder.glob("*.json"))
+    if not files:
+        raise InputError(folder, "no OpenPose *_keypoints.json files in this folder")
+    return files
+
+
+def read(folder: Path) -> Detections:
+    """The people of every frame file; the detection score is the mean confidence of its found keypoints."""
+    if not folder.is_dir():
+        raise InputError(folder, "not a folder (an OpenPose output folder holds one JSON file per frame)")
+    frames, keypoints, tracks = [], [], []
+    size = None
+    files = frame_files(folder)
+    for frame, file in enumerate(files):
+        content = load_json(file)
+        if not isinstance(content, dict) or not isinstance(content.get("people"), list):
+            raise InputError(file, "not an OpenPose frame file (no 'people' list)")
+        for person, entry in enumerate(content["people"]):
+            values = entry.get("pose_keypoints_2d") if isinstance(entry, dict) else None
+            if not isinstance(values, list) or len(values) not in LAYOUTS:
+                count = len(values) if isinstance(values, list) else "no"
+                raise InputError(file, f"person {person}: {count} pose_keypoints_2d values, expected 75 or 54")
+            if size is not None and len(values) != size:
+                raise InputError(
+                    file, f"person {person}: {len(values)} pose_keypoints_2d values, earlier frames {size}"
+                )
+            size = len(values)
+            ids = entry.get("person_id", -1)
+            frames.append(frame)
+            keypoints.append(values)
+            tracks.append(ids[0] if isinstance(ids, list) and ids else ids)
+    if size is None:
+        raise InputError(folder, f"no person in any of the {len(files)} frame files")
+    try:
+        array = np.asarray(keypoints, dtype=np.float64).reshape(len(keypoints), -1, 3)
+        track = np.asarray(tracks, dtype=np.int64)
+    except (TypeError, ValueError) as err:
+        raise InputError(folder, f"keypoints or person ids are not numbers ({err})") from None
+    confidence = array[..., 2]
+    found = confidence > 0
+    score = np.where(found.any(axis=1), (confidence * found).sum(axis=1) / np.maximum(found.sum(axis=1), 1), 0.0)
+    return Detections(
+        path=folder,
+        format=FORMAT,
+        layout=LAYOUTS[size],
+        frame=np.asarray(frames, dtype=np.int64),
+        keypoints=array,
+        score=score,
+        track=track if (track >= 0).all() else None,
+        num_frames=len(files),
+    )

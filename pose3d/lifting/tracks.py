@@ -1,0 +1,130 @@
+"""People across frames: link detections into tracks, rank and select them, fill missing keypoints in time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pose3d.core.errors import InputError
+from pose3d.data.skeleton import H36M_17
+from pose3d.lifting.detections import Detections
+
+#: Frames a person may go undetected and still continue the same track.
+MAX_GAP = 25
+#: Largest mean keypoint displacement, in units of the person's size, between linked detections.
+MAX_STEP = 0.5
+
+
+@dataclass
+class Track:
+    """One person over consecutive frames, in H36M-17 order, with every gap filled."""
+
+    id: int  # the detector's track id, or the order of first appearance when pose3d linked the detections
+    frames: np.ndarray  # (T,) frame numbers, first to last detection, consecutive
+    keypoints: np.ndarray  # (T, 17, 2) float64 pixels
+    detected: np.ndarray  # (T,) bool: the person was detected in that frame
+    filled: int  # keypoints (per joint and frame) filled by interpolation, undetected frames included
+    confidence: float  # sum of the detection scores
+
+
+def link(frames: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+    """Track ids (N,) for detections (frame numbers, (N, J, 2) pixels with NaN where missing).
+
+    Frame by frame, each detection continues the track seen within :data:`MAX_GAP` frames whose last
+    keypoints are nearest (mean distance over shared keypoints over the track's bounding-box diagonal,
+    at most :data:`MAX_STEP`), greedily nearest first; the others start new tracks.
+    """
+    ids = np.full(len(frames), -1, dtype=np.int64)
+    last_frame: list[int] = []
+    last_pose: list[np.ndarray] = []
+    for frame in np.unique(frames):
+        rows = np.flatnonzero(frames == frame)
+        live = [t for t, f in enumerate(last_frame) if frame - f <= MAX_GAP]
+        pairs = []
+        for t in live:
+            pose = last_pose[t]
+            size = max(float(np.linalg.norm(np.nanmax(pose, axis=0) - np.nanmin(pose, axis=0))), 1.0)
+            step = np.linalg.norm(keypoints[rows] - pose, axis=-1)  # (R, J), NaN where either is missing
+            shared = np.isfinite(step)
+            total = np.where(shared, step, 0.0).sum(axis=1)
+            cost = np.divide(total, shared.sum(axis=1) * size, out=np.full(len(rows), np.inf), where=shared.any(axis=1))
+            pairs += [(c, r, t) for r, c in zip(rows, cost) if c <= MAX_STEP]
+        taken = set()
+        for _, row, t in sorted(pairs):
+            if ids[row] < 0 and t not in taken:
+                ids[row] = t
+                taken.add(t)
+        for row in rows:
+            if ids[row] < 0:
+                ids[row] = len(last_frame)
+                last_frame.append(int(frame))
+                last_pose.append(keypoints[row])
+            else:
+                last_frame[ids[row]] = int(frame)
+                last_pose[ids[row]] = np.where(np.isfinite(keypoints[row]), keypoints[row], last_pose[ids[row]])
+    return ids
+
+
+def _fill(detections: Detections, rows: np.ndarray, keypoints: np.ndarray, track: int) -> Track:
+    """One track's keypoints on every frame from its first to its last detection, gaps interpolated."""
+    order = rows[np.argsort(detections.score[rows], kind="stable")]  # the best detection of a frame wins
+    first, last = detections.frame[rows].min(), detections.frame[rows].max()
+    frames = np.arange(first, last + 1)
+    dense = np.full((len(frames), keypoints.shape[1], 2), np.nan)
+    dense[detections.frame[order] - first] = keypoints[order]
+    detected = np.zeros(len(frames), dtype=bool)
+    detected[detections.frame[rows] - first] = True
+    missing = np.isnan(dense[..., 0])
+    for joint in range(dense.shape[1]):
+        seen = ~missing[:, joint]
+        if not seen.any():
+            raise InputError(
+                detections.path, f"person {track}: {H36M_17.joints[joint]} is never detected (nothing to interpolate)"
+            )
+        for axis in range(2):
+            dense[:, joint, axis] = np.interp(frames, frames[seen], dense[seen, joint, axis])
+    return Track(
+        id=track,
+        frames=frames,
+        keypoints=dense,
+        detected=detected,
+        filled=int(missing.sum()),
+        confidence=float(detections.score[rows].sum()),
+    )
+
+
+def tracks(detections: Detections, keypoints: np.ndarray, min_score: float) -> list[Track]:
+    """Every person in ``detections`` (H36M-17 ``keypoints`` (N, 17, 3)), most confident first.
+
+    Keypoints scoring at or below ``min_score`` (or not finite) are missing and interpolated in time.
+    """
+    positions = keypoints[..., :2].copy()
+    positions[~(np.isfinite(positions).all(axis=-1) & (keypoints[..., 2] > min_score))] = np.nan
+    seen = np.isfinite(positions[..., 0]).any(axis=1)  # detections with at least one keypoint
+    if not seen.any():
+        raise InputError(detections.path, f"no keypoint scores above {min_score} (--min-score)")
+    ids = np.full(len(detections), -1, dtype=np.int64)
+    if detections.track is not None:
+        ids[seen] = detections.track[seen]
+    else:
+        ids[seen] = link(detections.frame[seen], positions[seen])
+    found = [_fill(detections, np.flatnonzero(seen & (ids == t)), positions, int(t)) for t in np.unique(ids[seen])]
+    return sorted(found, key=lambda track: -track.confidence)
+
+
+def select(found: list[Track], person: str, path: object) -> list[Track]:
+    """``person``: ``all``, ``track:ID`` (the detector's track id) or an index into ``found`` (0: most confident)."""
+    summary = ", ".join(f"{i}: track {t.id} ({len(t.frames)} frames)" for i, t in enumerate(found[:5]))
+    if person == "all":
+        return found
+    if person.startswith("track:"):
+        chosen = [t for t in found if str(t.id) == person.removeprefix("track:")]
+        if not chosen:
+            raise InputError(str(path), f"no {person}; people found: {summary}")
+        return chosen
+    if not person.isdigit():
+        raise InputError(str(path), f"--person {person!r}: use an index (0: most confident), track:ID or all")
+    if int(person) >= len(found):
+        raise InputError(str(path), f"no person {person}; people found: {summary}")
+    return [found[int(person)]]
