@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 from pathlib import Path
 
 from pose3d import tracking
@@ -12,9 +13,20 @@ DATA = "results/data"
 TRACKING_FILE = "results/mlflow/experiment.json"
 
 
+def lift_entries():
+    """The `lift:` section of the config: name -> what to lift with which model."""
+    return config.get("lift", {})
+
+
+def trained(key):
+    """Models or 2D inputs that get trained: the compared ones, and those `lift` entries name."""
+    listed = {"model": config["models"], "input": config["inputs"]}[key]
+    return list(dict.fromkeys(listed + [e[key] for e in lift_entries().values() if key in e]))
+
+
 wildcard_constraints:
-    model="|".join(config["models"]),
-    input="|".join(config["inputs"]),
+    model="|".join(trained("model")),
+    input="|".join(trained("input")),
 
 
 def all_subjects():
@@ -24,12 +36,14 @@ def all_subjects():
 
 
 def raw_input(key):
-    """Input function for an optional raw input: its path, or a clear error when the config leaves it empty."""
+    """Input function for an optional raw input (``key`` may name wildcards): its path, or a clear error when
+    the config leaves it empty."""
 
     def path(wildcards):
-        if not config["data"][key]:
-            raise ValueError(f"config data.{key} is empty: set it to the raw file or folder to build this target")
-        return config["data"][key]
+        name = key.format(**wildcards)
+        if not config["data"].get(name):
+            raise ValueError(f"config data.{name} is empty: set it to the raw file or folder to build this target")
+        return config["data"][name]
 
     return path
 
@@ -57,7 +71,11 @@ def cross_dataset(key, name):
 def data_outputs():
     """Every Parquet table the config's inputs allow."""
     outputs = [f"{DATA}/h36m/poses_3d.parquet"]
-    outputs += [f"{DATA}/h36m/poses_2d_{inp}.parquet" for inp in ("gt", "cpn", "sh") if inp == "gt" or config["data"][inp]]
+    outputs += [
+        f"{DATA}/h36m/poses_2d_{inp}.parquet"
+        for inp in ("gt", "cpn", "sh", "coco")
+        if inp == "gt" or config["data"].get(inp)
+    ]
     outputs += cross_dataset("3dhp", "3dhp") + cross_dataset("3dpw", "3dpw")
     if config["data"]["h36m"] == f"{DEMO_DIR}/h36m" or any(
         Path(config["data"]["h36m"]).glob("*S*/MyPoseFeatures/D3_Angles")
@@ -85,3 +103,25 @@ def end_tracking_invocation(success):
     run_id = os.environ.pop(tracking.PARENT_RUN_ENV, None)
     if run_id:
         tracking.end_invocation(config["mlflow"]["tracking_uri"], run_id, success)
+
+
+def lift_checkpoint(wildcards):
+    """The checkpoint a `lift` entry uses: its own file, or the workflow's model trained on its 2D input."""
+    entry = lift_entries()[wildcards.name]
+    if "checkpoint" in entry:
+        return entry["checkpoint"]
+    return f"results/models/{entry['model']}-{entry['input']}/model.pt"
+
+
+def lift_keypoints(wildcards):
+    return lift_entries()[wildcards.name]["keypoints"]
+
+
+def lift_options(wildcards):
+    """Command-line options of `pose3d lift` from one entry."""
+    entry = lift_entries()[wildcards.name]
+    flags = {"format": "--format", "person": "--person", "min_score": "--min-score", "layout_2d": "--layout-2d"}
+    options = [f"{flag} {shlex.quote(str(entry[key]))}" for key, flag in flags.items() if key in entry]
+    if "image_size" in entry:
+        options.append("--image-size {} {}".format(*entry["image_size"]))
+    return " ".join(options)

@@ -2,6 +2,7 @@ rule demo_data:
     output:
         h36m=directory(f"{DEMO_DIR}/h36m"),
         cpn=f"{DEMO_DIR}/data_2d_h36m_cpn_ft_h36m_dbb.npz",
+        coco=f"{DEMO_DIR}/data_2d_h36m_detectron_pt_coco.npz",
         hp3d=f"{DEMO_DIR}/data_test_3dhp.npz",
         pw3d=f"{DEMO_DIR}/pw3d_test.pkl",
     params:
@@ -67,20 +68,22 @@ rule project_gt_2d:
         "pose3d convert gt2d --poses-3d {input} --out {output} > {log} 2>&1"
 
 
-rule convert_cpn:
+rule convert_detections:
     input:
-        npz=config["data"]["cpn"],
+        npz=raw_input("{detections}"),
         poses_3d=f"{DATA}/h36m/poses_3d.parquet",
     output:
-        f"{DATA}/h36m/poses_2d_cpn.parquet",
+        f"{DATA}/h36m/poses_2d_{{detections}}.parquet",
+    wildcard_constraints:
+        detections="cpn|coco",
     log:
-        "results/logs/convert/cpn.log",
+        "results/logs/convert/{detections}.log",
     benchmark:
-        "results/benchmarks/convert/cpn.tsv"
+        "results/benchmarks/convert/{detections}.tsv"
     conda:
         "../../envs/pose3d.yaml"
     shell:
-        "pose3d convert detections --name cpn --npz {input.npz:q} --poses-3d {input.poses_3d}"
+        "pose3d convert detections --name {wildcards.detections} --npz {input.npz:q} --poses-3d {input.poses_3d}"
         " --out {output} > {log} 2>&1"
 
 
