@@ -208,7 +208,7 @@ def pw3d_pkl(tmp_path: Path) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="session")
 def tiny_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The tiny demo dataset converted to every Parquet table (built once per test session)."""
+    """The tiny demo dataset converted to every Parquet table (built once per test session); raw files in ``raw/``."""
     from pose3d.data.convert.detections import convert_detections
     from pose3d.data.convert.ground_truth_2d import project_ground_truth
     from pose3d.data.convert.h36m import convert_positions
@@ -219,10 +219,13 @@ def tiny_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     root = tmp_path_factory.mktemp("tiny-demo")
     write_demo(root / "raw", size="tiny", seed=0)
-    tables = {name: root / f"{name}.parquet" for name in ("poses_3d", "poses_2d_gt", "poses_2d_cpn", "3dhp", "3dpw")}
+    names = ("poses_3d", "poses_2d_gt", "poses_2d_cpn", "poses_2d_coco", "3dhp", "3dpw")
+    tables = {name: root / f"{name}.parquet" for name in names}
     convert_positions(root / "raw/h36m", SUBJECTS_3D, tables["poses_3d"])
     project_ground_truth(tables["poses_3d"], tables["poses_2d_gt"])
     convert_detections(root / "raw/data_2d_h36m_cpn_ft_h36m_dbb.npz", tables["poses_3d"], tables["poses_2d_cpn"], "cpn")
+    coco = root / "raw/data_2d_h36m_detectron_pt_coco.npz"
+    convert_detections(coco, tables["poses_3d"], tables["poses_2d_coco"], "coco")
     convert_3dhp(root / "raw/data_test_3dhp.npz", tables["3dhp"])
     convert_3dpw(root / "raw/pw3d_test.pkl", tables["3dpw"])
     return tables
