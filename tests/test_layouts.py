@@ -61,7 +61,5 @@ def test_demo_face_keypoints_sit_on_the_head() -> None:
     left_ear = coco[:, COCO_17.joints.index("left_ear")]
     assert np.all(np.abs(np.linalg.norm(left_eye - nose, axis=-1) - 0.0515) < 1e-3)
     assert np.all(np.linalg.norm(left_ear - right_eye, axis=-1) > np.linalg.norm(left_eye - right_eye, axis=-1))
-    shoulders = positions[:, [17, 25]]  # left, right
-    assert np.all(
-        np.linalg.norm(left_eye - shoulders[:, 0], axis=-1) < np.linalg.norm(left_eye - shoulders[:, 1], axis=-1)
-    )
+    across = positions[:, 17] - positions[:, 25]  # right shoulder -> left shoulder
+    assert np.all(((left_eye - right_eye) * across).sum(axis=-1) > 0)  # the left eye is on the body's left

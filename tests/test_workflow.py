@@ -43,7 +43,15 @@ def test_lint_and_dry_run_are_clean(tmp_path: Path) -> None:
     lint = run_snakemake(tmp_path, "--lint", config=small_config())
     assert "Congratulations" in lint.stdout + lint.stderr
     dry = run_snakemake(tmp_path, "-n", "results/tables/mpjpe.csv")
-    for rule in ("demo_data", "convert_h36m_positions", "convert_detections", "tracking_store", "train", "evaluate", "tables"):
+    for rule in (
+        "demo_data",
+        "convert_h36m_positions",
+        "convert_detections",
+        "tracking_store",
+        "train",
+        "evaluate",
+        "tables",
+    ):
         assert rule in dry.stdout
 
 
