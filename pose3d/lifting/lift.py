@@ -86,7 +86,6 @@ def lift_keypoints(
     person: str = "0",
     min_score: float = 0.0,
     device: str = "cpu",
-    video: str | None = None,
     layout_2d: str | None = None,
 ) -> Lifted:
     """Read, check, track and lift; nothing is written. Bad input raises :class:`InputError`.
@@ -98,7 +97,7 @@ def lift_keypoints(
     name = content["model"]
     spec = MODELS[name]
     trained = trained_layout_2d(content)
-    detections = readers.read(keypoints, format, video)
+    detections = readers.read(keypoints, format)
     _check_keypoints(detections)
     given = kind_of(detections.layout)
     if layout_2d is not None:
@@ -223,10 +222,9 @@ def lift(
     person: str = "0",
     min_score: float = 0.0,
     device: str = "cpu",
-    video: str | None = None,
     layout_2d: str | None = None,
 ) -> str:
     """Lift ``keypoints`` with ``checkpoint`` into ``out_dir``; returns the summary. Nothing is written on bad input."""
-    lifted = lift_keypoints(checkpoint, keypoints, image_size, format, person, min_score, device, video, layout_2d)
+    lifted = lift_keypoints(checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d)
     written = write_lifted(lifted, out_dir, checkpoint, keypoints, min_score)
     return summary(lifted, keypoints, written, str(select_device(device)))
