@@ -8,6 +8,17 @@ from typing import Any
 from pose3d.config.choices import DEVICES, LAYOUTS_2D, LIFT_FORMATS
 
 
+def _person(text: str) -> str:
+    """``all``, ``track:ID`` or an index (checked here, so a typo fails before any file is read)."""
+    if (
+        text == "all"
+        or text.isdigit()
+        or (text.startswith("track:") and text.removeprefix("track:").lstrip("-").isdigit())
+    ):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r}: use an index (0: most confident), track:ID or all")
+
+
 def _lift(args: argparse.Namespace) -> None:
     import torch
 
@@ -54,6 +65,7 @@ def register(commands: Any) -> None:
     lift.add_argument(
         "--person",
         default="0",
+        type=_person,
         help="who to lift: an index into the people found, most confident first (default 0), "
         "track:ID for the detector's track id, or all",
     )

@@ -25,6 +25,7 @@ from pose3d.data.layouts import layout_2d as kind_of
 from pose3d.data.parquet_io import build_table, file_record, write_table
 from pose3d.data.skeleton import H36M_17, KEYPOINT_LAYOUTS, LAYOUTS, to_layout
 from pose3d.lifting import readers
+from pose3d.lifting.detections import Detections
 from pose3d.lifting.tracks import Track, select, tracks
 from pose3d.models import MODELS
 from pose3d.models.checkpoints import load_checkpoint
@@ -68,7 +69,7 @@ def trained_layout_2d(checkpoint: dict[str, Any]) -> str:
     return INPUT_LAYOUT_2D.get(checkpoint.get("settings", {}).get("input_2d", "cpn"), "h36m")
 
 
-def _check_keypoints(detections: readers.Detections) -> None:
+def _check_keypoints(detections: Detections) -> None:
     joints = {name: layout.joints for name, layout in KEYPOINT_LAYOUTS.items()} | {H36M_17.name: H36M_17.joints}
     expected = len(joints[detections.layout])
     if detections.keypoints.shape[1] != expected:
@@ -107,10 +108,11 @@ def lift_keypoints(
             )
         given = layout_2d
     if given != trained:
+        inputs = " or ".join(name for name, kind in INPUT_LAYOUT_2D.items() if kind == given)
         raise InputError(
             checkpoint,
             f"trained on {trained} 2D keypoints, but {keypoints} holds {given} keypoints ({detections.layout}); "
-            f"lift them with a model trained on the {given} input",
+            f"lift them with a model trained on the {inputs} input",
         )
     size = image_size or detections.image_size
     if size is None:
