@@ -196,3 +196,30 @@ def test_tgraphnet_windows_cover_any_length_once() -> None:
     for first, last in zip(starts[:-1], starts[1:]):
         alone = predict_keypoints(model, "tgraphnet", keypoints[first:last], np.array([0, last - first]), "cpu")
         np.testing.assert_allclose(alone, together[first:last], atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["semgcn", "tgraphnet_traj"])
+def test_sixteen_joint_and_trajectory_models(scene: Scene, tmp_path: Path, name: str) -> None:
+    """A SemGCN writes the 16-joint layout; the trajectory model adds the camera-frame root position."""
+    from pose3d.models import MODELS, build
+
+    torch.manual_seed(0)
+    options = {"channels": 8} if name.startswith("tgraphnet") else {}
+    model = build(name, **options)
+    checkpoint = tmp_path / f"{name}.pt"
+    torch.save({"model": name, "options": options, "state_dict": model.state_dict(), "layout_2d": "coco"}, checkpoint)
+    keypoints = coco_json(tmp_path / "results.json", [_person(scene)])
+    assert _lift(keypoints, tmp_path / "out", checkpoint, "--image-size", "1000", "1002") == 0
+    table = pq.read_table(tmp_path / "out/poses_3d.parquet")
+    meta = read_metadata(tmp_path / "out/poses_3d.parquet")
+    joints = MODELS[name].num_joints
+    positions = coords_array(table, "positions", meta["shapes"]["positions"])
+    assert positions.shape == (len(scene.truth), joints, 3) and meta["layout"] == f"h36m{joints}"
+    np.testing.assert_array_equal(positions[:, 0], 0.0)
+    assert ("trajectory" in table.column_names) == (name == "tgraphnet_traj")
+    if name == "tgraphnet_traj":
+        trajectory = coords_array(table, "trajectory", meta["shapes"]["trajectory"])
+        assert trajectory.shape == (len(scene.truth), 3) and np.isfinite(trajectory).all()
+        assert meta["units"]["trajectory"] == "metres"
+    with np.load(tmp_path / "out/poses_3d.npz", allow_pickle=False) as npz:
+        assert ("trajectory" in npz.files) == (name == "tgraphnet_traj")
