@@ -4,6 +4,8 @@
 
 from snakemake.utils import min_version, validate
 
+from pose3d.config.schema import SCHEMA_PATH
+
 min_version("9.0")
 
 
@@ -13,7 +15,7 @@ configfile: "config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+validate(config, str(SCHEMA_PATH))  # the schema `pose3d --config` applies too
 
 
 include: "workflow/rules/common.smk"

@@ -23,6 +23,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 import torch
+from filelock import FileLock
 from mlflow.tracking import MlflowClient
 
 from pose3d.core.atomic import atomic_path
@@ -34,11 +35,34 @@ OUTPUT_TAG = "pose3d.output"
 SUPERSEDED_TAG = "pose3d.superseded_by"
 
 
+def _local_store(tracking_uri: str) -> Path | None:
+    """The file or folder of a local store (``sqlite:///mlflow.db``, ``file:./mlruns``, a path); None for servers."""
+    if tracking_uri.startswith("sqlite:///"):
+        return Path(tracking_uri.removeprefix("sqlite:///"))
+    if tracking_uri.startswith("file:"):
+        return Path(tracking_uri.removeprefix("file:").removeprefix("//"))
+    return None if "://" in tracking_uri else Path(tracking_uri)
+
+
+@contextmanager
+def _store_lock(tracking_uri: str) -> Iterator[None]:
+    """Serialise store creation across processes: two invocations starting at once in a fresh folder
+    would otherwise both create the tables of ``mlflow.db`` (a server serialises this itself)."""
+    store = _local_store(tracking_uri)
+    if store is None:
+        yield
+        return
+    store.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(f"{store}.lock"):
+        yield
+
+
 def ensure_experiment(tracking_uri: str, experiment: str) -> str:
-    """Create the tracking store and the experiment if needed (call from one process); return its id."""
-    client = MlflowClient(tracking_uri)
-    found = client.get_experiment_by_name(experiment)
-    return found.experiment_id if found else client.create_experiment(experiment)
+    """Create the tracking store and the experiment if needed (safe when processes race); return its id."""
+    with _store_lock(tracking_uri):
+        client = MlflowClient(tracking_uri)
+        found = client.get_experiment_by_name(experiment)
+        return found.experiment_id if found else client.create_experiment(experiment)
 
 
 def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -> None:

@@ -9,6 +9,7 @@ import torch
 from workflow_helpers import small_config
 
 from pose3d.config.settings import resolve_run
+from pose3d.core.safe_load import load_torch
 from pose3d.data.loader import load_h36m
 from pose3d.training.loop import train
 
@@ -57,7 +58,7 @@ def test_resume_after_interrupted_epoch_gives_same_weights(
     with pytest.raises(Interrupted):
         train(run, out=out, on_batch=stop_in_epoch_two, **paths)
     assert not out.exists()
-    assert torch.load(out.with_name("training_state.pt"), weights_only=False)["epoch"] == 1
+    assert load_torch(out.with_name("training_state.pt"))["epoch"] == 1
     epochs_run: list[int] = []
     resumed = train(run, out=out, on_epoch=lambda epoch, metrics: epochs_run.append(epoch), **paths)
     assert epochs_run == [1, 2]

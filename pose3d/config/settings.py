@@ -8,14 +8,35 @@ from typing import Any
 import yaml
 
 from pose3d.config.recipes import recipe
+from pose3d.config.schema import validate_config
+from pose3d.core.device import select_device
+from pose3d.core.errors import InputError, one_line
 
 _TEMPORAL = ("tgraphnet", "tgraphnet_traj")
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
-    """Read a config.yaml (for running stages by hand; the workflow validates it against the schema)."""
-    with open(path) as handle:
-        return yaml.safe_load(handle)
+    """Read and validate a config.yaml against the schema the workflow uses; errors name the key.
+
+    ``training.device: cuda`` on a machine without CUDA is an error here too (the workflow leaves
+    that check to its jobs, which may run on other machines).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file not found")
+    try:
+        config = yaml.safe_load(path.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or type(err).__name__
+        raise InputError(path, f"not valid YAML{where}: {one_line(problem, 120)}") from None
+    validate_config(config, path)
+    try:
+        select_device(config["training"]["device"])
+    except InputError as err:
+        raise InputError(path, f"{err.path}: {err.problem}") from None
+    return config
 
 
 def resolve_run(config: dict[str, Any], model: str, input_2d: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pose3d.core.device import select_device
+from pose3d.core.errors import InputError
 from pose3d.data.h36m import ACTIONS
 from pose3d.data.loader import Clips, load_3dhp, load_3dpw, load_h36m
 from pose3d.data.parquet_io import write_table
@@ -138,6 +139,8 @@ def evaluate(
     spec = MODELS[name]
     device = select_device(settings["device"])
     model, saved = load_checkpoint(checkpoint)
+    if saved["model"] != name:
+        raise InputError(checkpoint, f"holds a {saved['model']!r} model but the settings are for {name!r}")
     model.to(device)
     chunk, pad = settings.get("test_chunk", 31), settings.get("test_pad", 25)
 

@@ -17,7 +17,8 @@ import torch
 from torch import nn
 
 from pose3d.core.atomic import atomic_path
-from pose3d.core.errors import InputError
+from pose3d.core.errors import InputError, one_line
+from pose3d.core.safe_load import load_torch
 from pose3d.models import MODELS, build
 
 #: Release parameter names -> ours, applied in order (first the module paths, then names inside blocks).
@@ -50,23 +51,11 @@ _META_KEYS = ("epoch", "step", "lr", "error", "last_best_err")
 _UNUSED_EDGE_ADJACENCY = (48, 48)
 
 
-def _numpy_scalar_globals() -> list[Any]:
-    """Allow-list for the numpy scalars (errors, learning rates) that release files pickle."""
-    scalar = np.float64(0).__reduce__()[0]
-    dtypes = [type(np.dtype(t)) for t in (np.float64, np.float32, np.int64, np.int32)]
-    return [(scalar, "numpy.core.multiarray.scalar"), (scalar, "numpy._core.multiarray.scalar"), np.dtype, *dtypes]
-
-
 def _read(path: Path) -> Any:
-    """torch.load without arbitrary code execution; errors name the file."""
+    """The checkpoint's contents (``weights_only``: no code runs from the file); errors name the file."""
     if not path.is_file():
         raise InputError(path, "no such checkpoint file")
-    try:
-        with torch.serialization.safe_globals(_numpy_scalar_globals()):
-            return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises several types for corrupt or foreign files
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise InputError(path, f"cannot read as a torch checkpoint ({type(error).__name__}: {first_line})") from error
+    return load_torch(path)
 
 
 def _release_state_dict(path: Path, content: Any) -> dict[str, torch.Tensor]:
@@ -187,11 +176,13 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     content = _read(path)
     if not isinstance(content, dict) or not {"model", "options", "state_dict"} <= set(content):
         raise InputError(path, "not a pose3d checkpoint (needs keys model, options, state_dict)")
-    if content["model"] not in MODELS:
+    if not isinstance(content["model"], str) or content["model"] not in MODELS:
         raise InputError(path, f"unknown model {content['model']!r}")
+    if not isinstance(content["options"], dict) or not isinstance(content["state_dict"], dict):
+        raise InputError(path, "not a pose3d checkpoint (options and state_dict must be dictionaries)")
     try:
         network = build(content["model"], **content["options"])
         network.load_state_dict(content["state_dict"])
-    except (ValueError, RuntimeError) as error:
-        raise InputError(path, f"weights do not fit model {content['model']!r}: {error}") from error
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise InputError(path, f"weights do not fit model {content['model']!r}: {one_line(error)}") from error
     return network.eval(), content

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
@@ -21,6 +22,8 @@ import torch
 
 from pose3d.core.atomic import atomic_path
 from pose3d.core.device import select_device
+from pose3d.core.errors import InputError, one_line
+from pose3d.core.safe_load import load_torch
 from pose3d.core.seeding import seed_everything
 from pose3d.data.loader import Clips, load_h36m
 from pose3d.data.parquet_io import read_metadata
@@ -147,6 +150,32 @@ def _save(obj: dict[str, Any], path: Path) -> None:
         torch.save(obj, tmp)
 
 
+def _set_aside(state_path: Path, problem: str) -> None:
+    """Rename an unusable training state out of the way (kept for inspection) and say so in one line."""
+    aside = state_path.with_name(f"{state_path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    state_path.rename(aside)
+    log.warning("%s: %s; set aside as %s, training restarts", state_path, one_line(problem), aside.name)
+
+
+def _usable_state(saved: Any, model: torch.nn.Module) -> str | None:
+    """Why ``saved`` cannot be a training state of ``model`` (checked before anything is loaded), or None."""
+    if not isinstance(saved, dict):
+        return f"holds a {type(saved).__name__}, not a training state"
+    missing = sorted({"settings", "epoch", "model", "optimizer", "scheduler", "torch_rng", "history"} - set(saved))
+    if missing:
+        return f"not a training state (missing {', '.join(missing)})"
+    weights = saved["model"]
+    expected = model.state_dict()
+    if not isinstance(weights, dict) or set(weights) != set(expected):
+        return "its weights do not match the model"
+    if any(not isinstance(weights[k], torch.Tensor) or weights[k].shape != v.shape for k, v in expected.items()):
+        return "its weights do not match the model"
+    rng = saved["torch_rng"]
+    if not isinstance(rng, torch.Tensor) or rng.dtype != torch.uint8 or not isinstance(saved["epoch"], int):
+        return "its random state or epoch count is damaged"
+    return None
+
+
 def _restore(
     state_path: Path,
     settings: dict[str, Any],
@@ -155,20 +184,36 @@ def _restore(
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     device: torch.device,
 ) -> dict[str, Any]:
-    """Load the training state saved after the last finished epoch, if it was written with these settings."""
+    """Load the training state saved after the last finished epoch, if it was written with these settings.
+
+    A state that cannot be read (truncated by a kill, damaged, planted) is set aside and training
+    starts afresh; loading never runs code from the file (``weights_only``).
+    """
     fresh: dict[str, Any] = {"epoch": 0, "history": [], "best": None, "mlflow_run_id": None}
     if not state_path.exists():
         return fresh
-    saved = torch.load(state_path, map_location=device, weights_only=False)
+    try:
+        saved = load_torch(state_path, map_location=device)
+    except InputError as err:
+        _set_aside(state_path, err.problem)
+        return fresh
+    problem = _usable_state(saved, model)
+    if problem:
+        _set_aside(state_path, problem)
+        return fresh
     if saved["settings"] != settings:
         log.info("ignoring %s: it was written with other settings", state_path)
         return fresh
-    model.load_state_dict(saved["model"])
-    optimizer.load_state_dict(saved["optimizer"])
-    scheduler.load_state_dict(saved["scheduler"])
-    torch.set_rng_state(saved["torch_rng"])
-    if device.type == "cuda" and saved.get("cuda_rng") is not None:
-        torch.cuda.set_rng_state_all(saved["cuda_rng"])
+    try:
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        torch.set_rng_state(saved["torch_rng"].cpu())
+        if device.type == "cuda" and saved.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state_all(saved["cuda_rng"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:  # damaged optimiser or scheduler state
+        _set_aside(state_path, f"cannot be resumed ({type(err).__name__}: {err})")
+        raise InputError(state_path, "damaged training state set aside; run the same command again to start afresh")
     log.info("resuming after epoch %d from %s", saved["epoch"], state_path)
     return {key: saved.get(key) for key in fresh}
 

@@ -7,10 +7,15 @@ from pathlib import Path
 
 from pose3d import tracking
 from pose3d.config.settings import resolve_run
+from pose3d.snakemake_locks import clear_stale_locks, register_invocation
 
 DEMO_DIR = "resources/demo"
 DATA = "results/data"
 TRACKING_FILE = "results/mlflow/experiment.json"
+
+if workflow.is_main_process:  # a run killed with kill -9 leaves its locks: clear them if nothing runs here
+    clear_stale_locks()
+    register_invocation()
 
 
 def lift_entries():

@@ -7,28 +7,33 @@ from pathlib import Path
 import cdflib
 import numpy as np
 
-from pose3d.core.errors import InputError
+from pose3d.core.errors import InputError, one_line
 
 
 def read_pose(path: str | Path, width: int) -> np.ndarray:
     """The ``Pose`` variable of a CDF file as a (T, width) float64 array.
 
-    Raises :class:`InputError` naming the file when it is not a readable CDF, has no ``Pose``
-    variable, holds no frames or a number of values that is not a multiple of ``width``, or
+    Human3.6M stores one record of shape (1, T, width). Raises :class:`InputError` naming the file
+    when it is not a readable CDF, has no ``Pose`` variable, holds anything but real numbers in
+    that layout (a (T * 2, 48) record is refused, not read as garbage frames), holds no frames, or
     contains non-finite values.
     """
     try:
         cdf = cdflib.CDF(path)
         info = cdf.cdf_info()
         names = [*info.zVariables, *info.rVariables]
-        pose = np.asarray(cdf.varget("Pose"), dtype=np.float64) if "Pose" in names else None
+        raw = cdf.varget("Pose") if "Pose" in names else None
     except Exception as err:  # cdflib raises OSError, ValueError, struct.error... for damaged files
-        raise InputError(path, f"not a readable CDF file ({type(err).__name__}: {err})") from err
-    if pose is None:
+        raise InputError(path, f"not a readable CDF file ({type(err).__name__}: {one_line(err)})") from err
+    if raw is None:
         raise InputError(path, f"no 'Pose' variable (variables: {', '.join(names) or 'none'})")
-    if pose.size == 0 or pose.size % width:
-        raise InputError(path, f"'Pose' has {pose.size} values, expected a non-zero multiple of {width}")
-    pose = pose.reshape(-1, width)
+    if not isinstance(raw, np.ndarray) or raw.dtype.kind not in "iuf":
+        found = f"{raw.dtype} values" if isinstance(raw, np.ndarray) else type(raw).__name__
+        raise InputError(path, f"'Pose' holds {found}, expected real numbers")
+    shape = raw.shape[1:] if raw.ndim == 3 and raw.shape[0] == 1 else raw.shape  # cdflib may drop the record axis
+    if len(shape) != 2 or shape[1] != width or shape[0] == 0:
+        raise InputError(path, f"'Pose' has shape {raw.shape}, expected one record of (1, T, {width}) with T > 0")
+    pose = raw.reshape(shape).astype(np.float64)
     bad = ~np.isfinite(pose).all(axis=1)
     if bad.any():
         raise InputError(

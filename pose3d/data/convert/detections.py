@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from pose3d.core.errors import InputError
+from pose3d.core.safe_load import load_npz
 from pose3d.data.camera import CAMERA_IDS
+from pose3d.data.convert.checks import as_list, as_mapping
 from pose3d.data.convert.pose_tables import check_keypoints, read_mocap, write_h36m_2d
 from pose3d.data.layouts import to_h36m17
 from pose3d.data.skeleton import COCO_17, H36M_17
@@ -36,10 +38,12 @@ def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, s
     tracks = []
     for subject, sequence, length in zip(mocap.keys["subject"], mocap.keys["sequence"], mocap.lengths):
         if subject not in positions_2d:
-            raise InputError(npz, f"no detections for subject {subject} (has: {', '.join(sorted(positions_2d))})")
-        if sequence not in positions_2d[subject]:
+            known = ", ".join(sorted(map(str, positions_2d)))
+            raise InputError(npz, f"no detections for subject {subject} (has: {known})")
+        sequences = as_mapping(positions_2d[subject], npz, f"positions_2d[{subject!r}]")
+        if sequence not in sequences:
             raise InputError(npz, f"no detections for {subject} {sequence!r}, which the mocap has")
-        cameras = positions_2d[subject][sequence]
+        cameras = as_list(sequences[sequence], npz, f"positions_2d[{subject!r}][{sequence!r}]")
         if len(cameras) != len(CAMERA_IDS):
             raise InputError(npz, f"{subject} {sequence!r}: {len(cameras)} cameras, expected {len(CAMERA_IDS)}")
         for camera, track in zip(CAMERA_IDS, cameras):
@@ -62,19 +66,12 @@ def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, s
 
 def _load_archive(npz: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """``positions_2d`` and ``metadata`` dictionaries of a VideoPose3D 2D archive."""
-    if not Path(npz).is_file():
-        raise InputError(npz, "file not found")
-    try:
-        with np.load(npz, allow_pickle=True) as archive:
-            positions_2d = archive["positions_2d"].item()
-            metadata = archive["metadata"].item() if "metadata" in archive.files else {}
-    except KeyError:
-        raise InputError(npz, "no 'positions_2d' array (not a VideoPose3D 2D archive)") from None
-    except Exception as err:  # zipfile / pickle / numpy raise many types for damaged archives
-        raise InputError(npz, f"not a readable .npz archive ({type(err).__name__}: {err})") from err
-    if not isinstance(positions_2d, dict):
-        raise InputError(npz, "'positions_2d' is not a dictionary of subjects")
-    return positions_2d, _json_safe(metadata)
+    archive = load_npz(npz)
+    if "positions_2d" not in archive:
+        raise InputError(npz, "no 'positions_2d' array (not a VideoPose3D 2D archive)")
+    positions_2d = as_mapping(archive["positions_2d"], npz, "positions_2d")
+    metadata = as_mapping(archive["metadata"], npz, "metadata") if "metadata" in archive else {}
+    return dict(positions_2d), _json_safe(metadata)
 
 
 def _json_safe(value: Any) -> Any:
@@ -83,4 +80,6 @@ def _json_safe(value: Any) -> Any:
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
         return [_json_safe(v) for v in value]
-    return value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, np.generic):
+        return value.item()
+    return value if value is None or isinstance(value, (str, int, float)) else str(value)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from pose3d.core.errors import InputError
+from pose3d.core.safe_load import load_npz
+from pose3d.data.convert.checks import as_mapping, as_numeric
 from pose3d.data.convert.pose_tables import key_columns
 from pose3d.data.parquet_io import build_table, file_record, write_table
 from pose3d.data.skeleton import H36M_17, H36M_17_FROM_3DHP
@@ -26,7 +29,7 @@ IMAGE_SIZES: dict[str, tuple[int, int]] = {
 def convert_3dhp(npz: str | Path, out: str | Path) -> None:
     """3DHP test sequences -> table: keypoints (17x2 pixels), positions (17x3 metres, camera frame), valid."""
     data = _load(npz)
-    names = sorted(data)
+    names = sorted(map(str, data))
     unknown = [name for name in names if name not in IMAGE_SIZES]
     if unknown:
         raise InputError(npz, f"unknown sequences {unknown}; known: {', '.join(IMAGE_SIZES)}")
@@ -54,28 +57,25 @@ def convert_3dhp(npz: str | Path, out: str | Path) -> None:
     write_table(build_table(columns, coords, metadata), out)
 
 
-def _load(npz: str | Path) -> dict[str, Any]:
-    if not Path(npz).is_file():
-        raise InputError(npz, "file not found")
-    try:
-        with np.load(npz, allow_pickle=True) as archive:
-            data = archive["data"].item()
-    except KeyError:
-        raise InputError(npz, "no 'data' array (not a 3DHP test archive)") from None
-    except Exception as err:  # zipfile / pickle / numpy raise many types for damaged archives
-        raise InputError(npz, f"not a readable .npz archive ({type(err).__name__}: {err})") from err
-    if not isinstance(data, dict) or not data:
-        raise InputError(npz, "'data' is not a non-empty dictionary of sequences")
+def _load(npz: str | Path) -> Mapping[str, Any]:
+    archive = load_npz(npz)
+    if "data" not in archive:
+        raise InputError(npz, "no 'data' array (not a 3DHP test archive)")
+    data = as_mapping(archive["data"], npz, "'data'")
+    if not data:
+        raise InputError(npz, "'data' holds no sequences")
     return data
 
 
 def _sequence(npz: str | Path, name: str, entry: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(keypoints pixels, positions metres, valid) of one sequence, in H36M-17 joint order."""
+    entry = as_mapping(entry, npz, name)
     missing = [k for k in ("data_2d", "data_3d", "valid") if k not in entry]
     if missing:
         raise InputError(npz, f"{name}: missing {missing}")
-    data_2d, data_3d = np.asarray(entry["data_2d"]), np.asarray(entry["data_3d"])
-    valid = np.asarray(entry["valid"]).reshape(-1).astype(bool)
+    data_2d = as_numeric(entry["data_2d"], npz, f"{name} data_2d")
+    data_3d = as_numeric(entry["data_3d"], npz, f"{name} data_3d")
+    valid = as_numeric(entry["valid"], npz, f"{name} valid").reshape(-1).astype(bool)
     joints = len(H36M_17_FROM_3DHP)
     if data_2d.shape != (len(valid), joints, 2) or data_3d.shape != (len(valid), joints, 3):
         raise InputError(

@@ -15,8 +15,9 @@ from typing import Any, Literal, overload
 import numpy as np
 import pyarrow as pa
 
-from pose3d.core.errors import InputError
+from pose3d.core.errors import InputError, one_line
 from pose3d.data.camera import CAMERA_IDS, intrinsics
+from pose3d.data.convert.checks import as_numeric
 from pose3d.data.parquet_io import build_table, coords_array, file_record, read_table, write_table
 from pose3d.data.skeleton import H36M_32, Skeleton
 
@@ -78,7 +79,7 @@ def read_pose_table(path: str | Path, columns: list[str]) -> tuple[pa.Table, dic
     try:
         return read_table(path, columns=columns)
     except (OSError, ValueError, pa.ArrowException) as err:
-        raise InputError(path, f"not a readable pose table ({err})") from err
+        raise InputError(path, f"not a readable pose table ({one_line(err)})") from err
 
 
 def _check_frames(path: str | Path, runs: Runs, frames: np.ndarray, what: str) -> None:
@@ -127,7 +128,7 @@ def check_keypoints(array: Any, path: str | Path, what: str, num_joints: int, mo
     Longer tracks are trimmed (videos run past the mocap); shorter ones, a wrong joint count or
     non-finite values in the kept frames are an :class:`InputError`.
     """
-    array = np.asarray(array)
+    array = as_numeric(array, path, what)
     if array.ndim != 3 or array.shape[1:] != (num_joints, 2):
         raise InputError(path, f"{what}: expected ({num_joints} joints x 2) per frame, got shape {array.shape}")
     if len(array) < mocap_length:

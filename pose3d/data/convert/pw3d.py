@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import pickle
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from pose3d.core.errors import InputError
+from pose3d.core.safe_load import load_pickle
+from pose3d.data.convert.checks import as_mapping, as_numeric
 from pose3d.data.convert.pose_tables import key_columns
 from pose3d.data.parquet_io import build_table, file_record, write_table
 from pose3d.data.skeleton import H36M_17
@@ -41,26 +43,22 @@ def convert_3dpw(pkl: str | Path, out: str | Path) -> None:
     write_table(build_table(columns, coords, metadata), out)
 
 
-def _load(pkl: str | Path) -> dict[str, Any]:
-    if not Path(pkl).is_file():
-        raise InputError(pkl, "file not found")
-    try:
-        with open(pkl, "rb") as handle:
-            data = pickle.load(handle, encoding="latin1")  # latin1: also reads Python 2 numpy pickles
-    except Exception as err:  # pickle raises many types for damaged files
-        raise InputError(pkl, f"not a readable pickle ({type(err).__name__}: {err})") from err
-    if not isinstance(data, dict) or not data:
-        raise InputError(pkl, "expected a non-empty dictionary of '<video>_<person>' clips")
+def _load(pkl: str | Path) -> Mapping[str, Any]:
+    data = as_mapping(load_pickle(pkl), pkl, "the pickle")
+    if not data or not all(isinstance(name, str) for name in data):
+        raise InputError(pkl, "expected a non-empty dictionary of '<video>_<person>' clips keyed by name")
     return data
 
 
 def _clip(pkl: str | Path, name: str, entry: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(keypoints, positions, 11 camera values f c k p w h) of one clip, validated."""
+    entry = as_mapping(entry, pkl, name)
     missing = [k for k in ("pos2d", "pos3d", "cam") if k not in entry]
     if missing:
         raise InputError(pkl, f"{name}: missing {missing}")
-    pos2d, pos3d = np.asarray(entry["pos2d"]), np.asarray(entry["pos3d"])
-    cam = np.asarray(entry["cam"], dtype=np.float64).reshape(-1)
+    pos2d = as_numeric(entry["pos2d"], pkl, f"{name} pos2d")
+    pos3d = as_numeric(entry["pos3d"], pkl, f"{name} pos3d")
+    cam = as_numeric(entry["cam"], pkl, f"{name} cam").astype(np.float64).reshape(-1)
     joints = H36M_17.num_joints
     if pos2d.ndim != 3 or pos2d.shape[1:] != (joints, 2) or pos3d.shape != (len(pos2d), joints, 3):
         raise InputError(

@@ -14,7 +14,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from pose3d.core.errors import InputError
+from pose3d.core.errors import InputError, one_line
 from pose3d.data.camera import CAMERA_IDS
 from pose3d.data.convert.pose_tables import check_keypoints, read_mocap, write_h36m_2d
 from pose3d.data.h36m import action_of, rename_sequence, subject_dir
@@ -77,11 +77,16 @@ def _detection_files(root: str | Path, subject: str) -> dict[tuple[str, str], Pa
 
 
 def _read_poses(path: Path) -> np.ndarray:
-    """The ``poses`` dataset of one h5 file."""
+    """The ``poses`` dataset of one h5 file (its type is checked by :func:`check_keypoints`)."""
     try:
         with h5py.File(path, "r") as h5:
             if "poses" not in h5:
                 raise InputError(path, f"no 'poses' dataset (has: {', '.join(h5.keys()) or 'none'})")
-            return h5["poses"][()]
-    except OSError as err:
-        raise InputError(path, f"not a readable HDF5 file ({err})") from err
+            poses = h5["poses"]
+            if not isinstance(poses, h5py.Dataset):
+                raise InputError(path, f"'poses' should be a dataset, found an HDF5 {type(poses).__name__.lower()}")
+            return poses[()]
+    except InputError:
+        raise
+    except Exception as err:  # h5py raises OSError, KeyError, TypeError... for damaged files
+        raise InputError(path, f"not a readable HDF5 file ({type(err).__name__}: {one_line(err)})") from err
