@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from pose3d import __version__
 from pose3d.cli import data, lift, results, runs, tracking
-from pose3d.core.errors import InputError
+from pose3d.core.errors import InputError, one_line
 
 COMMAND_MODULES = (data, runs, results, tracking, lift)
 
@@ -45,12 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; bad input exits with status 2 and a one-line message naming the file or key."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(  # progress goes to stdout; stderr carries only what went wrong
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stdout,
+        force=True,
     )
     try:
         args.handler(args)
     except InputError as err:
-        print(f"pose3d: error: {err}", file=sys.stderr)
+        print(f"pose3d: error: {one_line(err, limit=1000)}", file=sys.stderr)
         return 2
     return 0

@@ -15,7 +15,13 @@ def _load_settings(args: argparse.Namespace) -> dict[str, Any]:
     from pose3d.config.settings import load_config, resolve_run
 
     if args.settings:
-        return json.loads(args.settings)
+        try:
+            settings = json.loads(args.settings)
+        except json.JSONDecodeError as err:
+            raise InputError("--settings", f"not valid JSON ({err})") from None
+        if not isinstance(settings, dict) or not {"model", "input_2d", "device"} <= set(settings):
+            raise InputError("--settings", "expected the JSON object of resolved run settings the workflow passes")
+        return settings
     if not (args.model and args.input):
         raise InputError("--config", "needs --model and --input")
     return resolve_run(load_config(args.config), args.model, args.input)

@@ -52,8 +52,12 @@ def _describe(error: ValidationError) -> tuple[list[str], str]:
     if kind == "propertyNames":
         return path, one_line(error.message, 120)
     messages = {
-        "type": lambda: f"must be {' or '.join(expected) if isinstance(expected, list) else expected}, got {_show(value)}",
-        "enum": lambda: f"must be one of {', '.join('null' if v is None else str(v) for v in expected)}, got {_show(value)}",
+        "type": lambda: (
+            f"must be {' or '.join(expected) if isinstance(expected, list) else expected}, got {_show(value)}"
+        ),
+        "enum": lambda: (
+            f"must be one of {', '.join('null' if v is None else str(v) for v in expected)}, got {_show(value)}"
+        ),
         "minimum": lambda: f"must be >= {expected}",
         "exclusiveMinimum": lambda: f"must be > {expected}",
         "maximum": lambda: f"must be <= {expected}",
@@ -68,7 +72,9 @@ def _describe(error: ValidationError) -> tuple[list[str], str]:
 def validate_config(config: Any, source: str | Path) -> None:
     """Raise :class:`InputError` ``<source>: <key>: <problem>`` for the most relevant schema violation."""
     if not isinstance(config, dict):
-        raise InputError(source, f"expected a mapping of settings, found {'nothing' if config is None else _show(config)}")
+        raise InputError(
+            source, f"expected a mapping of settings, found {'nothing' if config is None else _show(config)}"
+        )
     error = best_match(Draft202012Validator(schema()).iter_errors(config))
     if error is not None:
         path, problem = _describe(error)

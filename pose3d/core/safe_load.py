@@ -14,6 +14,8 @@ import _compat_pickle
 import codecs
 import io
 import pickle
+import re
+import warnings
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
@@ -124,13 +126,27 @@ def _numpy_scalar_globals() -> list[Any]:
     return [(scalar, "numpy.core.multiarray.scalar"), (scalar, "numpy._core.multiarray.scalar"), np.dtype, *dtypes]
 
 
+def _torch_problem(err: Exception) -> str:
+    """The informative part of torch's error (its weights-only message is paragraphs of advice)."""
+    text = str(err)
+    if "Weights only load failed" not in text:
+        return f"{type(err).__name__}: {one_line(text)}"
+    blocked = re.search(r"GLOBAL ([\w.]+)", text)
+    if blocked:
+        return f"refusing to load {blocked[1]} (only tensors, containers, numbers, strings)"
+    boilerplate = ("Weights only load failed", "Check the documentation", "Please file an issue")
+    details = [p for p in (part.strip() for part in text.split("\n\n")) if p and not p.startswith(boilerplate)]
+    return f"not tensors and plain data ({one_line(details[0] if details else text, 120)})"
+
+
 def load_torch(path: str | Path, map_location: str | torch.device = "cpu") -> Any:
     """``torch.load(weights_only=True)`` (tensors, containers, numbers, NumPy scalars); errors name the file."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found")
     try:
-        with torch.serialization.safe_globals(_numpy_scalar_globals()):
+        with torch.serialization.safe_globals(_numpy_scalar_globals()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about pickle protocols before refusing a file
             return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # torch raises several types for corrupt, foreign or hostile files
-        raise InputError(path, f"cannot read as a torch file ({type(err).__name__}: {one_line(err)})") from err
+        raise InputError(path, f"cannot read as a torch checkpoint ({_torch_problem(err)})") from err

@@ -213,7 +213,7 @@ def _restore(
             torch.cuda.set_rng_state_all(saved["cuda_rng"])
     except (KeyError, TypeError, ValueError, RuntimeError) as err:  # damaged optimiser or scheduler state
         _set_aside(state_path, f"cannot be resumed ({type(err).__name__}: {err})")
-        raise InputError(state_path, "damaged training state set aside; run the same command again to start afresh")
+        raise InputError(state_path, "damaged training state set aside; run the same command again") from err
     log.info("resuming after epoch %d from %s", saved["epoch"], state_path)
     return {key: saved.get(key) for key in fresh}
 

@@ -1,0 +1,552 @@
+"""A catalogue of malformed and hostile inputs, each run through the real ``pose3d`` command.
+
+Every case must exit with status 2, print exactly one stderr line ``pose3d: error: <file or key>:
+<problem>`` containing the case's fragment, leave nothing in the output folder (no output, no
+temporary file) and run no code: hostile payloads would create a marker file, which must not exist.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import torch
+from bad_files import (
+    PAYLOADS,
+    RunsEval,
+    RunsShell,
+    RunsSubprocess,
+    good_tracks,
+    python2_style_payload,
+    repo_config,
+    tracks,
+    write_config,
+    write_h5,
+    write_npz,
+    write_pickle,
+    write_torch,
+    write_zip,
+)
+from conftest import hp3d_data, pw3d_data, sh_file_name, write_cdf
+
+from pose3d.cli import main
+from pose3d.data.camera import CAMERA_IDS
+from pose3d.data.convert.pose_tables import read_mocap
+from pose3d.models import build
+
+
+@dataclass
+class Context:
+    """Where a case writes its bad file and its output, and the tiny demo tables it may use."""
+
+    tmp: Path
+    out: Path  # must stay empty
+    marker: Path  # must never exist
+    tables: dict[str, Path]
+    mocap: dict[str, list[str]]  # subject -> sequences
+    lengths: dict[tuple[str, str], int]
+
+    @property
+    def first(self) -> tuple[str, str]:
+        subject = next(iter(self.mocap))
+        return subject, self.mocap[subject][0]
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    argv: Callable[[Context], list[str]]
+    fragment: str
+
+
+@pytest.fixture(scope="module")
+def mocap(tiny_tables: dict[str, Path]) -> tuple[dict[str, list[str]], dict[tuple[str, str], int]]:
+    runs, _ = read_mocap(tiny_tables["poses_3d"])
+    listing: dict[str, list[str]] = {}
+    lengths = {}
+    for subject, sequence, length in zip(runs.keys["subject"], runs.keys["sequence"], runs.lengths):
+        listing.setdefault(str(subject), []).append(str(sequence))
+        lengths[str(subject), str(sequence)] = int(length)
+    return listing, lengths
+
+
+# ---- argv builders -------------------------------------------------------------------------------
+
+
+def detections(make: Callable[[Context, Path], Any]) -> Callable[[Context], list[str]]:
+    def argv(c: Context) -> list[str]:
+        npz = c.tmp / "data_2d.npz"
+        make(c, npz)
+        return [
+            "convert",
+            "detections",
+            "--npz",
+            str(npz),
+            "--poses-3d",
+            str(c.tables["poses_3d"]),
+            "--out",
+            f"{c.out}/cpn.parquet",
+        ]
+
+    return argv
+
+
+def positions(value: Callable[[Context], Any]) -> Callable[[Context], list[str]]:
+    """A detections archive whose positions_2d is ``value(context)``."""
+    return detections(lambda c, npz: write_npz(npz, positions_2d=value(c), metadata={"num_joints": 17}))
+
+
+def every_track(value: Any) -> Callable[[Context], list[str]]:
+    return positions(lambda c: tracks(c.mocap, [value] * 4))
+
+
+def sh(make: Callable[[Context, Path], Any]) -> Callable[[Context], list[str]]:
+    """A Stacked-Hourglass folder whose first file (first sequence, first camera) is ``make(context, path)``."""
+
+    def argv(c: Context) -> list[str]:
+        subject, sequence = c.first
+        make(c, c.tmp / "sh" / subject / "StackedHourglassFineTuned240" / sh_file_name(sequence, CAMERA_IDS[0]))
+        root = str(c.tmp / "sh")
+        return [
+            "convert",
+            "sh",
+            "--root",
+            root,
+            "--poses-3d",
+            str(c.tables["poses_3d"]),
+            "--out",
+            f"{c.out}/sh.parquet",
+        ]
+
+    return argv
+
+
+def hp3d(make: Callable[[Context, Path], Any]) -> Callable[[Context], list[str]]:
+    def argv(c: Context) -> list[str]:
+        npz = c.tmp / "data_test_3dhp.npz"
+        make(c, npz)
+        return ["convert", "3dhp", "--npz", str(npz), "--out", f"{c.out}/3dhp.parquet"]
+
+    return argv
+
+
+def hp3d_data_with(edit: Callable[[dict], Any]) -> Callable[[Context], list[str]]:
+    def make(c: Context, npz: Path) -> None:
+        data = hp3d_data(np.random.default_rng(0))
+        edit(data)
+        write_npz(npz, data=data)
+
+    return hp3d(make)
+
+
+def pw3d(make: Callable[[Context, Path], Any]) -> Callable[[Context], list[str]]:
+    def argv(c: Context) -> list[str]:
+        pkl = c.tmp / "pw3d_test.pkl"
+        make(c, pkl)
+        return ["convert", "3dpw", "--pkl", str(pkl), "--out", f"{c.out}/3dpw.parquet"]
+
+    return argv
+
+
+def pw3d_data_with(edit: Callable[[dict], Any]) -> Callable[[Context], list[str]]:
+    def make(c: Context, pkl: Path) -> None:
+        data = pw3d_data(np.random.default_rng(0))
+        edit(data)
+        write_pickle(pkl, data)
+
+    return pw3d(make)
+
+
+def cdf(make: Callable[[Path], Any]) -> Callable[[Context], list[str]]:
+    """A Human3.6M folder whose only S1 file is ``make(path)``."""
+
+    def argv(c: Context) -> list[str]:
+        path = c.tmp / "h36m" / "S1" / "MyPoseFeatures" / "D3_Positions" / "Walking 1.cdf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        make(path)
+        return ["convert", "h36m", "--root", str(c.tmp / "h36m"), "--subjects", "S1", "--out", f"{c.out}/p.parquet"]
+
+    return argv
+
+
+def train_with(config_edit: Callable[[dict], Any], model: str = "linear") -> Callable[[Context], list[str]]:
+    """``pose3d train --config`` with the repository's config changed by ``config_edit``."""
+
+    def argv(c: Context) -> list[str]:
+        config = write_config(c.tmp / "config.yaml", config_edit)
+        return train_argv(c, config, model)
+
+    return argv
+
+
+def train_argv(c: Context, config: Path, model: str = "linear") -> list[str]:
+    tables = c.tables
+    return ["train", "--config", str(config), "--model", model, "--input", "cpn", "--poses-3d", str(tables["poses_3d"]), "--poses-2d", str(tables["poses_2d_cpn"]), "--out", f"{c.out}/model.pt"]  # fmt: skip
+
+
+def config_file(text: str | bytes) -> Callable[[Context], list[str]]:
+    def argv(c: Context) -> list[str]:
+        path = c.tmp / "config.yaml"
+        path.write_bytes(text.encode() if isinstance(text, str) else text)
+        return train_argv(c, path)
+
+    return argv
+
+
+def override(model: str, **values: Any) -> Callable[[Context], list[str]]:
+    return train_with(lambda config: config["training"]["overrides"].update({model: values}), model=model)
+
+
+def training(**values: Any) -> Callable[[Context], list[str]]:
+    return train_with(lambda config: config["training"].update(values))
+
+
+def top(**values: Any) -> Callable[[Context], list[str]]:
+    return train_with(lambda config: config.update(values))
+
+
+def evaluate(make: Callable[[Context, Path], Any], model: str = "linear") -> Callable[[Context], list[str]]:
+    """``pose3d evaluate`` of the checkpoint ``make(context, path)`` writes, under ``model``'s settings."""
+
+    def argv(c: Context) -> list[str]:
+        checkpoint = c.tmp / "model.pt"
+        make(c, checkpoint)
+        config = write_config(c.tmp / "config.yaml", lambda config: None)
+        args = train_argv(c, config, model)
+        args[0] = "evaluate"
+        args[-1] = f"{c.out}/metrics.parquet"
+        return [*args, "--checkpoint", str(checkpoint)]
+
+    return argv
+
+
+def ours(model: str, **options: Any) -> dict[str, Any]:
+    """A checkpoint in pose3d's format (small widths keep it quick)."""
+    return {"model": model, "options": options, "state_dict": build(model, **options).state_dict()}
+
+
+def import_checkpoint(make: Callable[[Context, Path], Any], model: str = "semgcn") -> Callable[[Context], list[str]]:
+    def argv(c: Context) -> list[str]:
+        source = c.tmp / "release.pth.tar"
+        make(c, source)
+        return ["import-checkpoint", "--source", str(source), "--model", model, "--out", f"{c.out}/imported.pt"]
+
+    return argv
+
+
+def plain(args: Callable[[Context], list[str]]) -> Callable[[Context], list[str]]:
+    return args
+
+
+def _truncated(path: Path, obj: Any) -> None:
+    torch.save(obj, path)
+    path.write_bytes(path.read_bytes()[:300])
+
+
+# ---- the catalogue -------------------------------------------------------------------------------
+
+HOSTILE = [
+    Case(
+        "3dpw-pickle-os-system",
+        pw3d(lambda c, p: write_pickle(p, RunsShell(c.marker))),
+        "refusing to load posix.system",
+    ),
+    Case(
+        "3dpw-payload-in-clip",
+        pw3d(lambda c, p: write_pickle(p, {"clip_0": {"pos2d": RunsEval(c.marker)}})),
+        "refusing to load builtins.eval",
+    ),
+    Case(
+        "3dpw-python2-eval",
+        pw3d(lambda c, p: p.write_bytes(python2_style_payload(c.marker))),
+        "refusing to load builtins.eval",
+    ),
+    Case(
+        "3dpw-protocol-0-subprocess",
+        pw3d(lambda c, p: write_pickle(p, [RunsSubprocess(c.marker)], protocol=0)),
+        "refusing to load subprocess.call",
+    ),
+    Case(
+        "2d-npz-positions-payload",
+        detections(lambda c, p: write_npz(p, positions_2d=RunsShell(c.marker))),
+        "refusing to load posix.system",
+    ),
+    Case(
+        "2d-npz-nested-payload",
+        positions(lambda c: {"S1": {"Walking 1": [RunsEval(c.marker)]}}),
+        "refusing to load builtins.eval",
+    ),
+    Case(
+        "2d-npz-metadata-payload",
+        detections(lambda c, p: write_npz(p, positions_2d={}, metadata={"x": RunsSubprocess(c.marker)})),
+        "refusing to load subprocess.call",
+    ),
+    Case(
+        "2d-pickle-renamed-npz",
+        detections(lambda c, p: write_pickle(p, RunsShell(c.marker))),
+        "not a readable .npz archive (not a zip file)",
+    ),
+    Case(
+        "3dhp-npz-payload", hp3d(lambda c, p: write_npz(p, data=RunsShell(c.marker))), "refusing to load posix.system"
+    ),
+    Case(
+        "3dhp-npz-payload-in-sequence",
+        hp3d(lambda c, p: write_npz(p, data={"TS1": {"data_2d": RunsEval(c.marker)}})),
+        "refusing to load builtins.eval",
+    ),
+    Case(
+        "checkpoint-payload",
+        evaluate(lambda c, p: write_torch(p, {**ours("linear", linear_size=8), "x": RunsShell(c.marker)})),
+        "refusing to load posix.system",
+    ),
+    Case(
+        "checkpoint-plain-pickle-payload",
+        evaluate(lambda c, p: write_pickle(p, RunsEval(c.marker))),
+        "cannot read as a torch checkpoint",
+    ),
+    Case(
+        "import-release-payload",
+        import_checkpoint(lambda c, p: write_torch(p, {"state_dict": {}, "epoch": RunsSubprocess(c.marker)})),
+        "refusing to load",
+    ),
+]
+
+CONFIG = [
+    Case("config-missing", plain(lambda c: train_argv(c, c.tmp / "nowhere.yaml")), "nowhere.yaml: file not found"),
+    Case("config-empty", config_file(""), "config.yaml: expected a mapping of settings, found nothing"),
+    Case("config-not-yaml", config_file("seed: 0\n  data: [unclosed\n"), "config.yaml: not valid YAML at line"),
+    Case("config-binary", config_file(b"\xff\xfe\x00garbage"), "config.yaml: not valid YAML"),
+    Case("config-a-list", config_file("- seed\n- data\n"), "config.yaml: expected a mapping of settings, found ['seed', 'data']"),
+    Case("config-unknown-top-key", top(sede=0), "config.yaml: sede: unknown key (known: data, demo, inputs"),
+    Case("config-missing-training", train_with(lambda config: config.pop("training")), "config.yaml: training: missing"),
+    Case("config-seed-string", top(seed="zero"), "config.yaml: seed: must be integer, got 'zero'"),
+    Case("config-seed-negative", top(seed=-1), "config.yaml: seed: must be >= 0"),
+    Case("config-unknown-model", top(models=["semgcn", "resnet"]), "config.yaml: models.1: must be one of linear, semgcn"),
+    Case("config-no-models", top(models=[]), "config.yaml: models: must not be empty"),
+    Case("config-unknown-input", top(inputs=["openpose"]), "config.yaml: inputs.0: must be one of gt, cpn, sh, got 'openpose'"),
+    Case("config-unknown-subject", train_with(lambda config: config["data"].update(train_subjects=["S1", "S2"])), "config.yaml: data.train_subjects.1: must be one of S1"),
+    Case("config-unknown-profile", training(profile="fast"), "config.yaml: training.profile: must be one of demo, paper, got 'fast'"),
+    Case("config-unknown-device", training(device="gpu"), "config.yaml: training.device: must be one of auto, cpu, cuda, got 'gpu'"),
+    Case("config-selection", training(checkpoint_selection="best"), "config.yaml: training.checkpoint_selection: must be one of last, validation, test"),
+    Case("config-validation-above-1", training(validation_fraction=1.5), "config.yaml: training.validation_fraction: must be < 1"),
+    Case("config-validation-zero", training(validation_fraction=0), "config.yaml: training.validation_fraction: must be > 0"),
+    Case("config-kernel-4", training(tgraphnet_kernel=4), "config.yaml: training.tgraphnet_kernel: must be one of 3, 5, got 4"),
+    Case("config-mixed-precision-string", training(mixed_precision="yes"), "config.yaml: training.mixed_precision: must be boolean, got 'yes'"),
+    Case("override-epochs-zero", override("semgcn", epochs=0), "config.yaml: training.overrides.semgcn.epochs: must be > 0"),
+    Case("override-epochs-negative", override("linear", epochs=-3), "config.yaml: training.overrides.linear.epochs: must be > 0"),
+    Case("override-epochs-float", override("linear", epochs=2.5), "config.yaml: training.overrides.linear.epochs: must be integer, got 2.5"),
+    Case("override-lr-zero", override("linear", lr=0), "config.yaml: training.overrides.linear.lr: must be > 0"),
+    Case("override-lr-string", override("semgcn", lr="fast"), "config.yaml: training.overrides.semgcn.lr: must be number, got 'fast'"),
+    Case("override-batch-zero", override("tgraphnet", batch_size=0), "config.yaml: training.overrides.tgraphnet.batch_size: must be > 0"),
+    Case("override-samples-zero", override("linear", samples_per_epoch=0), "config.yaml: training.overrides.linear.samples_per_epoch: must be > 0"),
+    Case("override-weight-decay-negative", override("tgraphnet", weight_decay=-1e-5), "training.overrides.tgraphnet.weight_decay: must be >= 0"),
+    Case("override-gamma-zero", override("linear", lr_gamma=0), "config.yaml: training.overrides.linear.lr_gamma: must be > 0"),
+    Case("override-grad-clip-negative", override("semgcn", grad_clip=-1), "training.overrides.semgcn.grad_clip: must be > 0"),
+    Case("override-optimizer", override("linear", optimizer="sgd"), "training.overrides.linear.optimizer: must be one of adam, adamw, got 'sgd'"),
+    Case("override-misspelt-key", override("semgcn", epoch=10), "config.yaml: training.overrides.semgcn.epoch: unknown key (known: amsgrad, batch_size, epochs"),
+    Case("override-key-of-other-model", override("linear", window_chunk=5), "config.yaml: training.overrides.linear.window_chunk: unknown key"),
+    Case("override-unknown-model", train_with(lambda config: config["training"]["overrides"].update(resnet={"epochs": 1})), "config.yaml: training.overrides.resnet: unknown key (known: linear, semgcn"),
+    Case("override-not-a-mapping", train_with(lambda config: config["training"].update(overrides={"linear": 5})), "config.yaml: training.overrides.linear: must be object, got 5"),
+    Case("override-window-pad-negative", override("tgraphnet", window_pad=-1), "training.overrides.tgraphnet.window_pad: must be >= 0"),
+    Case("override-root-start", override("tgraphnet_traj", root_start="zero"), "training.overrides.tgraphnet_traj.root_start: must be one of null, train_mean, got 'zero'"),
+    Case("override-loss-of-other-model", override("linear", loss="mpjpe_motion"), "training.overrides.linear.loss: must be one of mse, got 'mpjpe_motion'"),
+    Case("model-option-unknown", override("semgcn", model_options={"hidden": 64}), "config.yaml: training.overrides.semgcn.model_options.hidden: unknown key (known: dropout, hid_dim, num_layers)"),
+    Case("model-option-channels-zero", override("tgraphnet", model_options={"channels": 0}), "training.overrides.tgraphnet.model_options.channels: must be > 0"),
+    Case("model-option-dropout-one", override("linear", model_options={"dropout": 1.0}), "training.overrides.linear.model_options.dropout: must be < 1"),
+    Case("model-option-kernel-even", override("tgraphnet", model_options={"kernel_size": 4}), "training.overrides.tgraphnet.model_options.kernel_size: must be one of 3, 5"),
+    pytest.param(
+        Case("config-cuda-without-gpu", training(device="cuda"), "config.yaml: training.device: 'cuda' but torch sees no CUDA device"),
+        marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA"),
+    ),
+]  # fmt: skip
+
+CLI = [
+    Case("cli-unknown-model", plain(lambda c: ["train", "--config", "config.yaml", "--model", "resnet", "--input", "cpn", "--poses-3d", "a", "--poses-2d", "b", "--out", f"{c.out}/m.pt"]), "invalid choice: 'resnet'"),
+    Case("cli-unknown-input", plain(lambda c: ["evaluate", "--config", "config.yaml", "--model", "linear", "--input", "hrnet", "--poses-3d", "a", "--poses-2d", "b", "--checkpoint", "c", "--out", f"{c.out}/m.parquet"]), "invalid choice: 'hrnet'"),
+    Case("cli-config-without-model", plain(lambda c: ["train", "--config", "config.yaml", "--poses-3d", "a", "--poses-2d", "b", "--out", f"{c.out}/m.pt"]), "--config: needs --model and --input"),
+    Case("cli-settings-not-json", plain(lambda c: ["train", "--settings", "{model: linear", "--poses-3d", "a", "--poses-2d", "b", "--out", f"{c.out}/m.pt"]), "--settings: not valid JSON"),
+    Case("cli-settings-a-list", plain(lambda c: ["train", "--settings", "[1, 2]", "--poses-3d", "a", "--poses-2d", "b", "--out", f"{c.out}/m.pt"]), "--settings: expected the JSON object"),
+    Case("cli-threads-zero", plain(lambda c: ["train", "--config", "c.yaml", "--model", "linear", "--input", "gt", "--threads", "0", "--poses-3d", "a", "--poses-2d", "b", "--out", f"{c.out}/m.pt"]), "--threads: must be at least 1"),
+    Case("cli-kernel-4", plain(lambda c: ["import-checkpoint", "--source", "x", "--model", "tgraphnet", "--kernel-size", "4", "--out", f"{c.out}/x.pt"]), "--kernel-size: invalid choice: 4"),
+    Case("cli-unknown-command", plain(lambda c: ["trian"]), "invalid choice: 'trian'"),
+    Case("cli-missing-out", plain(lambda c: ["convert", "3dhp", "--npz", "x.npz"]), "the following arguments are required: --out"),
+    Case("cli-missing-poses-table", plain(lambda c: train_argv(c, write_config(c.tmp / "config.yaml", lambda config: None))[:-6] + ["--poses-3d", str(c.tmp / "none.parquet"), "--poses-2d", str(c.tables["poses_2d_cpn"]), "--out", f"{c.out}/m.pt"]), "none.parquet: file not found"),
+]  # fmt: skip
+
+READERS = [
+    # VideoPose3D-style 2D detections (.npz)
+    Case("2d-track-strings", every_track(np.full((40, 17, 2), "x", dtype=object)), "should be a numeric array, found an array of object"),
+    Case("2d-track-unicode", every_track(np.full((40, 17, 2), "1.5")), "should be a numeric array, found an array of <U3"),
+    Case("2d-track-none", every_track(None), "should be a numeric array, found None"),
+    Case("2d-track-dict", every_track({"x": 1}), "should be a numeric array, found a dict"),
+    Case("2d-cameras-none", positions(lambda c: tracks(c.mocap, None)), "should be a list, found None"),
+    Case("2d-subject-int", positions(lambda c: dict.fromkeys(c.mocap, 5)), "positions_2d['S1'] should be a dictionary, found a int"),
+    Case("2d-positions-list", positions(lambda c: [1, 2, 3]), "positions_2d should be a dictionary, found an array of"),
+    Case("2d-positions-none", positions(lambda c: None), "positions_2d should be a dictionary, found None"),
+    Case("2d-metadata-string", detections(lambda c, p: write_npz(p, positions_2d=good_tracks(c.mocap, c.lengths), metadata=np.array("h36m"))), "metadata should be a dictionary, found an array of <U4"),
+    Case("2d-no-positions", detections(lambda c, p: write_npz(p, keypoints=np.zeros((3, 17, 2)))), "no 'positions_2d' array"),
+    Case("2d-empty-file", detections(lambda c, p: p.write_bytes(b"")), "not a readable .npz archive"),
+    Case("2d-zip-of-garbage", detections(lambda c, p: write_zip(p, {"positions_2d.npy": b"not an npy file"})), "not a readable .npz archive"),
+    Case("2d-ragged-track", every_track([[1.0, 2.0], [3.0]]), "should be a numeric array, found"),
+    # Stacked-Hourglass (.h5)
+    Case("sh-group-not-dataset", sh(lambda c, p: write_h5(p, lambda h5: h5.create_group("poses"))), "'poses' should be a dataset, found an HDF5 group"),
+    Case("sh-string-dataset", sh(lambda c, p: write_h5(p, lambda h5: h5.create_dataset("poses", data=np.array([b"abc"] * 4)))), "should be a numeric array, found an array of |S3"),
+    Case("sh-no-poses", sh(lambda c, p: write_h5(p, lambda h5: h5.create_dataset("keypoints", data=np.zeros((3, 16, 2))))), "no 'poses' dataset (has: keypoints)"),
+    Case("sh-flat-poses", sh(lambda c, p: write_h5(p, lambda h5: h5.create_dataset("poses", data=np.zeros((30, 32))))), "expected (16 joints x 2) per frame, got shape (30, 32)"),
+    Case("sh-scalar-poses", sh(lambda c, p: write_h5(p, lambda h5: h5.create_dataset("poses", data=3.0))), "got shape ()"),
+    Case("sh-text-file", sh(lambda c, p: p.parent.mkdir(parents=True, exist_ok=True) or p.write_text("poses\n")), "not a readable HDF5 file"),
+    # MPI-INF-3DHP (.npz)
+    Case("3dhp-data-none", hp3d(lambda c, p: write_npz(p, data=None)), "'data' should be a dictionary, found None"),
+    Case("3dhp-data-list", hp3d(lambda c, p: write_npz(p, data=[1, 2])), "'data' should be a dictionary, found an array of object"),
+    Case("3dhp-sequence-int", hp3d_data_with(lambda d: d.update(TS1=7)), "TS1 should be a dictionary, found a int"),
+    Case("3dhp-2d-strings", hp3d_data_with(lambda d: d["TS5"].update(data_2d=np.full((9, 17, 2), "a"))), "TS5 data_2d should be a numeric array, found an array of <U1"),
+    Case("3dhp-valid-none", hp3d_data_with(lambda d: d["TS1"].update(valid=None)), "TS1 valid should be a numeric array, found None"),
+    Case("3dhp-unknown-sequence", hp3d_data_with(lambda d: d.update(TS9=d["TS1"])), "unknown sequences ['TS9']"),
+    Case("3dhp-missing-key", hp3d_data_with(lambda d: d["TS1"].pop("data_3d")), "TS1: missing ['data_3d']"),
+    Case("3dhp-no-data", hp3d(lambda c, p: write_npz(p, poses=np.zeros(3))), "no 'data' array"),
+    # 3DPW (.pkl)
+    Case("3dpw-list", pw3d(lambda c, p: write_pickle(p, [1, 2, 3])), "the pickle should be a dictionary, found a list"),
+    Case("3dpw-clip-none", pw3d_data_with(lambda d: d.update(downtown_arguing_00_1=None)), "downtown_arguing_00_1 should be a dictionary, found None"),
+    Case("3dpw-pos2d-strings", pw3d_data_with(lambda d: d["downtown_arguing_00_1"].update(pos2d=np.full((7, 17, 2), "x", dtype=object))), "pos2d should be a numeric array, found an array of object"),
+    Case("3dpw-cam-strings", pw3d_data_with(lambda d: d["downtown_walkBridge_01_0"].update(cam=["f", "c"])), "cam should be a numeric array, found an array of <U1"),
+    Case("3dpw-int-keys", pw3d(lambda c, p: write_pickle(p, {1: {}, 2: {}})), "keyed by name"),
+    Case("3dpw-empty", pw3d(lambda c, p: write_pickle(p, {})), "expected a non-empty dictionary"),
+    Case("3dpw-truncated", pw3d(lambda c, p: p.write_bytes(pickle.dumps(pw3d_data(np.random.default_rng(0)))[:80])), "not a readable pickle"),
+    # Human3.6M CDF
+    Case("cdf-pose-reshaped", cdf(lambda p: write_cdf(p, np.zeros((20, 48)))), "'Pose' has shape (1, 20, 48), expected one record of (1, T, 96)"),
+    Case("cdf-pose-joints", cdf(lambda p: write_cdf(p, np.zeros((10, 32, 3)))), "'Pose' has shape (1, 10, 32, 3)"),
+    Case("cdf-pose-empty-record", cdf(lambda p: write_cdf(p, np.zeros((0, 96)))), "not a readable CDF file"),
+    Case("cdf-not-cdf", cdf(lambda p: p.write_text("CDF? no.\n" * 10)), "not a readable CDF file"),
+    Case("cdf-no-pose", cdf(lambda p: write_cdf(p, np.zeros((4, 96)), variable="Angles")), "no 'Pose' variable (variables: Angles)"),
+    Case("cdf-nan", cdf(lambda p: write_cdf(p, np.full((4, 96), np.nan))), "'Pose' has non-finite values in 4 of 4 frames"),
+    # Parquet tables
+    Case("parquet-not-parquet", plain(lambda c: ["convert", "gt2d", "--poses-3d", str(_text(c.tmp / "poses_3d.parquet")), "--out", f"{c.out}/gt.parquet"]), "not a readable pose table"),
+    Case("parquet-foreign-table", plain(lambda c: ["convert", "gt2d", "--poses-3d", str(_foreign(c.tmp / "poses_3d.parquet")), "--out", f"{c.out}/gt.parquet"]), "not a readable pose table"),
+]  # fmt: skip
+
+CHECKPOINTS = [
+    Case("checkpoint-other-model", evaluate(lambda c, p: write_torch(p, ours("semgcn", hid_dim=8))), "holds a 'semgcn' model but the settings are for 'linear'"),
+    Case("checkpoint-truncated", evaluate(lambda c, p: _truncated(p, ours("linear", linear_size=8))), "cannot read as a torch checkpoint"),
+    Case("checkpoint-text", evaluate(lambda c, p: p.write_text("weights\n")), "cannot read as a torch checkpoint"),
+    Case("checkpoint-missing-keys", evaluate(lambda c, p: write_torch(p, {"model": "linear"})), "not a pose3d checkpoint (needs keys model, options, state_dict)"),
+    Case("checkpoint-unknown-model", evaluate(lambda c, p: write_torch(p, {**ours("linear", linear_size=8), "model": "resnet"})), "unknown model 'resnet'"),
+    Case("checkpoint-options-none", evaluate(lambda c, p: write_torch(p, {**ours("linear", linear_size=8), "options": None})), "options and state_dict must be dictionaries"),
+    Case("checkpoint-wrong-shapes", evaluate(lambda c, p: write_torch(p, {**ours("linear", linear_size=8), "options": {"linear_size": 16}})), "weights do not fit model 'linear'"),
+    Case("checkpoint-missing-file", evaluate(lambda c, p: None), "no such checkpoint file"),
+    Case("import-no-state-dict", import_checkpoint(lambda c, p: write_torch(p, {"epoch": 3, "lr": 0.001})), "no state dict found"),
+    Case("import-wrong-names", import_checkpoint(lambda c, p: write_torch(p, {"state_dict": {"w": torch.zeros(2)}})), "parameter names do not match"),
+    Case("import-truncated", import_checkpoint(lambda c, p: _truncated(p, {"state_dict": {"w": torch.zeros(200)}})), "cannot read as a torch checkpoint"),
+]  # fmt: skip
+
+
+def _text(path: Path) -> Path:
+    path.write_text("subject,sequence\nS1,Walking\n")
+    return path
+
+
+def _foreign(path: Path) -> Path:
+    pq.write_table(pa.table({"x": list(range(10))}), path)
+    return path
+
+
+CATALOGUE = {"hostile": HOSTILE, "config": CONFIG, "cli": CLI, "readers": READERS, "checkpoints": CHECKPOINTS}
+
+
+def _cases() -> list[Any]:
+    params = []
+    for group, cases in CATALOGUE.items():
+        for case in cases:
+            if isinstance(case, Case):
+                params.append(pytest.param(case, id=f"{group}:{case.id}"))
+            else:  # a pytest.param with marks
+                inner = case.values[0]
+                params.append(pytest.param(inner, id=f"{group}:{inner.id}", marks=case.marks))
+    return params
+
+
+def test_catalogue_is_large_enough() -> None:
+    assert len(_cases()) >= 60
+    assert len({p.id for p in _cases()}) == len(_cases()), "case ids must be unique"
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_case(
+    case: Case,
+    tmp_path: Path,
+    tiny_tables: dict[str, Path],
+    mocap: tuple[dict[str, list[str]], dict[tuple[str, str], int]],
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    context = Context(tmp_path, tmp_path / "out", tmp_path / "MARKER", tiny_tables, *mocap)
+    argv = case.argv(context)
+    capfd.readouterr()
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse usage errors
+        code = exit_.code
+    err = capfd.readouterr().err
+    lines = err.splitlines()
+    assert code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("pose3d: error: "), err
+    assert case.fragment in lines[0], lines[0]
+    assert "\x1b" not in lines[0]
+    assert not context.marker.exists(), "code from the file ran"
+    leftovers = sorted(p.name for p in context.out.rglob("*")) if context.out.exists() else []
+    assert leftovers == [], leftovers
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_payloads_do_run_under_plain_pickle(tmp_path: Path, payload: type) -> None:
+    """Control: the catalogue's payloads are live; only the safe loaders keep them from running."""
+    marker = tmp_path / "MARKER"
+    pickle.loads(pickle.dumps(payload(marker)))
+    assert marker.exists()
+
+
+def test_every_repo_config_override_key_is_in_the_schema_and_nothing_else() -> None:
+    """The schema's override keys are exactly each model's recipe keys (recipes.py is the source)."""
+    from pose3d.config.recipes import DEMO, PAPER
+    from pose3d.config.schema import validate_config
+    from pose3d.core.errors import InputError
+
+    every_key = {key: value for recipe in PAPER.values() for key, value in recipe.items()}
+    for model, recipe in PAPER.items():
+        for key in every_key:
+            config = repo_config()
+            value = recipe.get(key, DEMO[model].get(key, every_key[key]))
+            config["training"]["overrides"] = {model: {key: value}}
+            try:
+                validate_config(config, "config.yaml")
+                accepted = True
+            except InputError as err:
+                accepted = False
+                assert "unknown key" in str(err), str(err)
+            assert accepted == (key in recipe), (model, key)
+        config = repo_config()
+        config["training"]["overrides"] = {model: DEMO[model]}
+        validate_config(config, "config.yaml")
+
+
+def test_schema_enums_are_the_cli_choices() -> None:
+    from pose3d.config import choices
+    from pose3d.config.schema import schema
+
+    props = schema()["properties"]
+    training = props["training"]["properties"]
+    assert tuple(props["models"]["items"]["enum"]) == choices.MODEL_NAMES
+    assert tuple(props["inputs"]["items"]["enum"]) == choices.INPUTS_2D
+    assert tuple(props["demo"]["properties"]["size"]["enum"]) == choices.DEMO_SIZES
+    assert tuple(training["profile"]["enum"]) == choices.PROFILES
+    assert tuple(training["device"]["enum"]) == choices.DEVICES
+    assert tuple(training["checkpoint_selection"]["enum"]) == choices.CHECKPOINT_SELECTIONS
+    assert tuple(training["tgraphnet_kernel"]["enum"]) == choices.TGRAPHNET_KERNELS
+    assert tuple(training["overrides"]["properties"]) == choices.MODEL_NAMES
