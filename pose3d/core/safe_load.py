@@ -39,6 +39,7 @@ ALLOWED: dict[tuple[str, str], Any] = {
     ("builtins", "set"): set,
     ("builtins", "frozenset"): frozenset,
     ("builtins", "complex"): complex,
+    ("builtins", "bytes"): bytes,  # protocol 0-2 pickles of b""
     ("builtins", "bytearray"): bytearray,
     ("collections", "OrderedDict"): OrderedDict,
     ("_codecs", "encode"): _latin1_encode,

@@ -135,7 +135,8 @@ def check_keypoints(array: Any, path: str | Path, what: str, num_joints: int, mo
         raise InputError(
             path, f"{what}: {len(array)} frames of 2D but {mocap_length} mocap frames (2D may be longer, never shorter)"
         )
-    array = array[:mocap_length].astype(np.float32)
+    with np.errstate(over="ignore"):  # values beyond float32 become inf and are refused below
+        array = array[:mocap_length].astype(np.float32)
     bad = ~np.isfinite(array).all(axis=(1, 2))
     if bad.any():
         raise InputError(
