@@ -13,10 +13,9 @@ def _tables(args: argparse.Namespace) -> None:
 
 
 def _figures(args: argparse.Namespace) -> None:
-    from pose3d.evaluation.figures import per_action_figure, training_curves_figure
+    from pose3d.evaluation.figures import write_figures
 
-    per_action_figure(args.metrics, args.per_action)
-    training_curves_figure(args.checkpoints, args.training)
+    write_figures(args.metrics, args.checkpoints, args.per_action, args.training)
 
 
 def register(commands: Any) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pose3d.core.atomic import atomic_path
+from pose3d.core.errors import InputError, one_line
 from pose3d.data.h36m import ACTIONS
 from pose3d.data.parquet_io import write_table
 
@@ -42,10 +43,24 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
         table.to_csv(tmp)
 
 
+def read_metrics(path: str | Path) -> pd.DataFrame:
+    """One run's (or the collected) long metrics table; a missing, unreadable or foreign file is an InputError."""
+    if not Path(path).is_file():
+        raise InputError(path, "file not found")
+    try:
+        long = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises many types, with multi-line schema dumps
+        raise InputError(path, f"not a readable metrics table ({type(err).__name__}: {one_line(err, 120)})") from err
+    missing = [column for column in ("run", "dataset", "action", "metric", "value") if column not in long.columns]
+    if missing:
+        raise InputError(path, f"not a metrics table from `pose3d evaluate` (missing columns {missing})")
+    return long
+
+
 def write_tables(metrics: Sequence[str | Path], out_dir: str | Path, columns: Sequence[str]) -> dict[str, pd.DataFrame]:
     """Collect per-run metrics into mpjpe.csv, p_mpjpe.csv, 3dhp.csv, 3dpw.csv, metrics.parquet and tables.md."""
     out_dir = Path(out_dir)
-    long = pd.concat([pd.read_parquet(path) for path in metrics], ignore_index=True)
+    long = pd.concat([read_metrics(path) for path in metrics], ignore_index=True)
     tables = {
         "mpjpe": pivot(long, "h36m", None, columns, metric="mpjpe"),
         "p_mpjpe": pivot(long, "h36m", None, columns, metric="p_mpjpe"),

@@ -428,6 +428,9 @@ READERS = [
     Case("cdf-nan", cdf(lambda p: write_cdf(p, np.full((4, 96), np.nan))), "'Pose' has non-finite values in 4 of 4 frames"),
     # Parquet tables
     Case("parquet-not-parquet", plain(lambda c: ["convert", "gt2d", "--poses-3d", str(_text(c.tmp / "poses_3d.parquet")), "--out", f"{c.out}/gt.parquet"]), "not a readable pose table"),
+    Case("metrics-not-parquet", plain(lambda c: ["tables", "--metrics", str(_text(c.tmp / "metrics.parquet")), "--columns", "linear-cpn", "--out-dir", str(c.out)]), "not a readable metrics table"),
+    Case("metrics-foreign-table", plain(lambda c: ["tables", "--metrics", str(_foreign(c.tmp / "metrics.parquet")), "--columns", "linear-cpn", "--out-dir", str(c.out)]), "missing columns ['run', 'dataset'"),
+    Case("figures-foreign-metrics", plain(lambda c: ["figures", "--metrics", str(_foreign(c.tmp / "m.parquet")), "--checkpoints", str(write_torch(c.tmp / "model.pt", ours("linear", linear_size=8))), "--per-action", f"{c.out}/a.png", "--training", f"{c.out}/t.png"]), "m.parquet: not a metrics table"),
     Case("parquet-foreign-table", plain(lambda c: ["convert", "gt2d", "--poses-3d", str(_foreign(c.tmp / "poses_3d.parquet")), "--out", f"{c.out}/gt.parquet"]), "not a readable pose table"),
 ]  # fmt: skip
 
@@ -448,6 +451,18 @@ CHECKPOINTS = [
 
 def _text(path: Path) -> Path:
     path.write_text("subject,sequence\nS1,Walking\n")
+    return path
+
+
+def _metrics(path: Path) -> Path:
+    """A valid long metrics table (what ``pose3d evaluate`` writes)."""
+    rows = {
+        "run": ["linear-cpn"] * 2,
+        "dataset": ["h36m"] * 2,
+        "action": ["Walking", "Average"],
+        "metric": ["mpjpe"] * 2,
+    }
+    pq.write_table(pa.table({**rows, "value": [50.0, 50.0]}), path)
     return path
 
 
