@@ -18,7 +18,7 @@ import numpy as np
 from pose3d.core.errors import InputError
 from pose3d.core.safe_load import load_npz
 from pose3d.data.camera import CAMERA_IDS
-from pose3d.data.convert.checks import as_list, as_mapping
+from pose3d.data.convert.checks import as_list, as_mapping, as_numeric
 from pose3d.data.convert.pose_tables import check_keypoints, read_mocap, write_h36m_2d
 from pose3d.data.layouts import to_h36m17
 from pose3d.data.skeleton import COCO_17, H36M_17
@@ -31,7 +31,7 @@ def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, s
     """Detections of the ``poses_3d`` sequences -> 2D table (17 joints, pixels); ``source`` names the detector."""
     positions_2d, archive_meta = _load_archive(npz)
     name = archive_meta.get("layout_name", "h36m")
-    if name not in _ARCHIVE_LAYOUTS:
+    if not isinstance(name, str) or name not in _ARCHIVE_LAYOUTS:
         raise InputError(npz, f"metadata layout_name {name!r} is not one of {', '.join(_ARCHIVE_LAYOUTS)}")
     layout, kind = _ARCHIVE_LAYOUTS[name]
     mocap, _ = read_mocap(poses_3d)
@@ -47,10 +47,10 @@ def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, s
         if len(cameras) != len(CAMERA_IDS):
             raise InputError(npz, f"{subject} {sequence!r}: {len(cameras)} cameras, expected {len(CAMERA_IDS)}")
         for camera, track in zip(CAMERA_IDS, cameras):
-            track = np.asarray(track)
+            what = f"{subject} {sequence!r} camera {camera}"
+            track = as_numeric(track, npz, what)
             if track.ndim == 3 and track.shape[-1] == 3:  # x, y, score
                 track = track[..., :2]
-            what = f"{subject} {sequence!r} camera {camera}"
             tracks.append(to_h36m17(check_keypoints(track, npz, what, H36M_17.num_joints, int(length)), layout))
     write_h36m_2d(
         mocap,
