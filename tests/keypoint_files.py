@@ -86,3 +86,16 @@ def openpose_folder(folder: Path, people: list[Person], frames: int, layout: str
         content = {"version": 1.3, "people": entries}
         (folder / f"video_{frame:012d}_keypoints.json").write_text(json.dumps(content))
     return folder
+
+
+def videopose3d_npz(path: Path, keypoints: np.ndarray, width: int, height: int) -> Path:
+    """VideoPose3D's ``prepare_data_2d_custom.py`` output: COCO (T, 17, 2) for one video."""
+    metadata = {
+        "layout_name": "coco",
+        "num_joints": 17,
+        "keypoints_symmetry": [[1, 3, 5, 7, 9, 11, 13, 15], [2, 4, 6, 8, 10, 12, 14, 16]],
+        "video_metadata": {"video.mp4": {"w": width, "h": height}},
+    }
+    positions = {"video.mp4": {"custom": [keypoints[..., :2].astype(np.float32)]}}
+    np.savez_compressed(path, positions_2d=positions, metadata=metadata)
+    return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,11 +12,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import torch
-from keypoint_files import Person, alphapose_json, coco_json, openpose_folder
+from keypoint_files import Person, alphapose_json, coco_json, openpose_folder, videopose3d_npz
 from workflow_helpers import small_config
 
 from pose3d.cli import main
 from pose3d.config.settings import resolve_run
+from pose3d.core.safe_load import load_npz
 from pose3d.data.camera import intrinsics
 from pose3d.data.layouts import coco_to_h36m
 from pose3d.data.loader import load_h36m
@@ -58,8 +60,8 @@ def scene(tiny_tables: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
     evaluated = metrics.query("metric == 'mpjpe' and action == 'Walking'")["value"].item()
 
     clip = load_h36m(paths["poses_3d"], root / "clip.parquet", [SUBJECT])
-    raw = np.load(tiny_tables["poses_3d"].parent / "raw/data_2d_h36m_detectron_pt_coco.npz", allow_pickle=True)
-    track = raw["positions_2d"].item()[SUBJECT][SEQUENCE][0][: len(clip)]  # pickled by the demo writer above
+    raw = load_npz(tiny_tables["poses_3d"].parent / "raw/data_2d_h36m_detectron_pt_coco.npz")
+    track = raw["positions_2d"].item()[SUBJECT][SEQUENCE][0][: len(clip)]
     cam = intrinsics(CAMERA)
     return Scene(root / "model.pt", track, root_relative(clip.positions) * 1000.0, evaluated, (cam.res_w, cam.res_h))
 
@@ -80,6 +82,7 @@ FORMATS: dict[str, tuple[Callable[[Path, Scene], Path], list[str]]] = {
     "openpose-body25": (lambda d, s: openpose_folder(d / "openpose", [_person(s)], len(s.keypoints)), []),
     "openpose-coco18": (lambda d, s: openpose_folder(d / "openpose", [_person(s)], len(s.keypoints), "coco18"), []),
     "alphapose": (lambda d, s: alphapose_json(d / "alphapose-results.json", [_person(s)]), []),
+    "videopose3d": (lambda d, s: videopose3d_npz(d / "data_2d_custom_video.npz", s.keypoints, *s.size), []),
     "npy": (_write_npy, ["--layout-2d", "coco"]),
 }
 
@@ -92,7 +95,7 @@ def _lift(keypoints: Path, out: Path, checkpoint: Path, *options: str) -> int:
 def test_lifted_formats_match_evaluate(scene: Scene, tmp_path: Path, name: str) -> None:
     write, options = FORMATS[name]
     keypoints = write(tmp_path, scene)
-    size = ["--image-size", *map(str, scene.size)]
+    size = [] if name == "videopose3d" else ["--image-size", *map(str, scene.size)]  # the archive records it
     assert _lift(keypoints, tmp_path / "out", scene.checkpoint, *size, *options) == 0
     table = pq.read_table(tmp_path / "out/poses_3d.parquet")
     meta = read_metadata(tmp_path / "out/poses_3d.parquet")
@@ -104,6 +107,22 @@ def test_lifted_formats_match_evaluate(scene: Scene, tmp_path: Path, name: str) 
     with np.load(tmp_path / "out/poses_3d.npz", allow_pickle=False) as npz:
         np.testing.assert_allclose(npz["positions"] * 1000.0, pred, atol=1e-3)
         assert list(npz["joints"]) == meta["joints"]
+
+
+def _malformed_npz(folder: Path) -> Path:
+    np.savez_compressed(folder / "video.npz", keypoints=np.zeros((3, 17, 2)))
+    return folder / "video.npz"
+
+
+def _hostile_npz(folder: Path) -> Path:
+    """A VideoPose3D-looking archive whose pickle would run a command when loaded with allow_pickle=True."""
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {folder / 'pwned'}",))
+
+    np.savez(folder / "hostile.npz", positions_2d=np.array(Payload(), dtype=object), metadata=np.array({}))
+    return folder / "hostile.npz"
 
 
 def _malformed_openpose(folder: Path) -> Path:
@@ -119,6 +138,8 @@ BROKEN: dict[str, tuple[Callable[[Path], tuple[Path, Path]], str]] = {
     "coco-json": (lambda d: (d / "r.json", d / "r.json"), "not valid JSON"),
     "openpose": (lambda d: (d / "op", _malformed_openpose(d)), "50 pose_keypoints_2d values"),
     "alphapose": (lambda d: (d / "a.json", d / "a.json"), "'keypoints' is not a list of numbers"),
+    "videopose3d": (lambda d: (_malformed_npz(d),) * 2, "no 'positions_2d'"),
+    "videopose3d-hostile": (lambda d: (_hostile_npz(d),) * 2, "not a readable .npz archive"),
     "npy": (lambda d: (d / "k.npy", d / "k.npy"), "16 keypoints per person"),
     "npy-pickle": (lambda d: (d / "p.npy", d / "p.npy"), "not a readable .npy"),
 }
@@ -139,7 +160,7 @@ def test_malformed_files_exit_2_naming_the_file(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"pose3d: error: {named}: "), err
     assert problem in err
-    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "out").exists() and not (tmp_path / "pwned").exists()
 
 
 def test_layout_mismatch_is_refused(scene: Scene, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

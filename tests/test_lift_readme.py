@@ -15,6 +15,8 @@ import yaml
 from keypoint_files import Person, coco_json
 from workflow_helpers import REPO, small_config
 
+from pose3d.core.safe_load import load_npz
+
 pytestmark = pytest.mark.slow
 
 
@@ -34,7 +36,7 @@ def test_readme_lift_commands(tiny_tables: dict[str, Path], tmp_path: Path) -> N
     for name in ("Snakefile", "workflow", "envs"):
         (tmp_path / name).symlink_to(REPO / name)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(small_config(lift=entries), sort_keys=False))
-    raw = np.load(tiny_tables["poses_3d"].parent / "raw/data_2d_h36m_detectron_pt_coco.npz", allow_pickle=True)
+    raw = load_npz(tiny_tables["poses_3d"].parent / "raw/data_2d_h36m_detectron_pt_coco.npz")
     track = raw["positions_2d"].item()["S9"]["Walking 1"][0]  # the demo's COCO detections, camera 54138969
     scores = np.ones((*track.shape[:-1], 1))
     coco_json(

@@ -37,6 +37,7 @@ def _lift(args: argparse.Namespace) -> None:
             min_score=args.min_score,
             device=args.device,
             layout_2d=args.layout_2d,
+            video=args.video,
         )
     )
 
@@ -48,8 +49,8 @@ def register(commands: Any) -> None:
         help="lift 2D keypoints of one video to 3D with a trained model",
         description="Lift the 2D keypoints of one video to 3D (camera frame, root-relative, metres) and write "
         "OUT/poses_3d.parquet (one row per frame and person) and OUT/poses_3d.npz. Reads COCO keypoint results "
-        "JSON, an OpenPose output folder (BODY_25 or COCO-18), AlphaPose Halpe JSON or a (T, 17, 2|3) .npy in "
-        "Human3.6M order.",
+        "JSON, an OpenPose output folder (BODY_25 or COCO-18), AlphaPose Halpe JSON, VideoPose3D's custom-video "
+        ".npz or a (T, 17, 2|3) .npy in Human3.6M order.",
     )
     lift.add_argument("--checkpoint", required=True, help="model.pt from `pose3d train` or `pose3d import-checkpoint`")
     lift.add_argument("--keypoints", required=True, help="the detector's output file (or OpenPose folder)")
@@ -59,7 +60,7 @@ def register(commands: Any) -> None:
         nargs=2,
         type=int,
         metavar=("WIDTH", "HEIGHT"),
-        help="video frame size in pixels (needed unless the file records it)",
+        help="video frame size in pixels (needed unless the file records it, as VideoPose3D's .npz does)",
     )
     lift.add_argument("--format", choices=LIFT_FORMATS, help="keypoint file format (default: detected from the path)")
     lift.add_argument(
@@ -81,6 +82,7 @@ def register(commands: Any) -> None:
         help="for keypoints already in Human3.6M order (.npy): Human3.6M joints (h36m, default) or COCO keypoints "
         "mapped to that order (coco)",
     )
+    lift.add_argument("--video", help="the video to lift from a VideoPose3D .npz that holds several")
     lift.add_argument("--device", choices=DEVICES, default="cpu", help="torch device (default cpu)")
     lift.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     lift.set_defaults(handler=_lift)

@@ -11,7 +11,7 @@ INPUTS_2D = ("gt", "cpn", "sh", "coco")
 #: Kinds of 2D keypoints a model is trained on: Human3.6M's joints (gt, cpn, sh) or COCO keypoints (coco).
 LAYOUTS_2D = ("h36m", "coco")
 #: Keypoint files `pose3d lift` reads.
-LIFT_FORMATS = ("coco-json", "openpose", "alphapose", "npy")
+LIFT_FORMATS = ("coco-json", "openpose", "alphapose", "videopose3d", "npy")
 PROFILES = ("demo", "paper")
 DEVICES = ("auto", "cpu", "cuda")
 CHECKPOINT_SELECTIONS = ("last", "validation", "test")

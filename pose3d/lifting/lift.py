@@ -88,17 +88,18 @@ def lift_keypoints(
     min_score: float = 0.0,
     device: str = "cpu",
     layout_2d: str | None = None,
+    video: str | None = None,
 ) -> Lifted:
     """Read, check, track and lift; nothing is written. Bad input raises :class:`InputError`.
 
     ``layout_2d`` says what keypoints already in H36M-17 order (``.npy``) are: Human3.6M joints (the
-    default) or COCO keypoints mapped to that order.
+    default) or COCO keypoints mapped to that order. ``video`` picks one video of a VideoPose3D archive.
     """
     model, content = load_checkpoint(checkpoint)
     name = content["model"]
     spec = MODELS[name]
     trained = trained_layout_2d(content)
-    detections = readers.read(keypoints, format)
+    detections = readers.read(keypoints, format, video)
     _check_keypoints(detections)
     given = kind_of(detections.layout)
     if layout_2d is not None:
@@ -225,8 +226,9 @@ def lift(
     min_score: float = 0.0,
     device: str = "cpu",
     layout_2d: str | None = None,
+    video: str | None = None,
 ) -> str:
     """Lift ``keypoints`` with ``checkpoint`` into ``out_dir``; returns the summary. Nothing is written on bad input."""
-    lifted = lift_keypoints(checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d)
+    lifted = lift_keypoints(checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d, video)
     written = write_lifted(lifted, out_dir, checkpoint, keypoints, min_score)
     return summary(lifted, keypoints, written, str(select_device(device)))

@@ -3,6 +3,7 @@
 - ``coco-json``: COCO keypoint results (:mod:`.coco_json`)
 - ``alphapose``: AlphaPose Halpe-26/136 results (:mod:`.alphapose`)
 - ``openpose``: an OpenPose output folder (:mod:`.openpose`)
+- ``videopose3d``: VideoPose3D's custom-video ``.npz`` (:mod:`.videopose3d`)
 - ``npy``: a (T, 17, 2|3) array in Human3.6M order (:mod:`.npy`)
 """
 
@@ -12,12 +13,12 @@ from pathlib import Path
 
 from pose3d.core.errors import InputError
 from pose3d.lifting.detections import Detections
-from pose3d.lifting.readers import alphapose, coco_json, npy, openpose
+from pose3d.lifting.readers import alphapose, coco_json, npy, openpose, videopose3d
 from pose3d.lifting.readers.records import load_json
 
 
 def detect_format(path: Path) -> str:
-    """The format of ``path``: a folder is OpenPose output, ``.npy`` by suffix, JSON by content.
+    """The format of ``path``: a folder is OpenPose output, ``.npy``/``.npz`` by suffix, JSON by content.
 
     A JSON list whose first detection has an integer ``image_id`` and 51 keypoint values is COCO
     results; any other list of detections is AlphaPose's (file-name image ids, Halpe keypoints).
@@ -27,8 +28,8 @@ def detect_format(path: Path) -> str:
     if not path.exists():
         raise InputError(path, "file not found")
     suffix = path.suffix.lower()
-    if suffix == ".npy":
-        return npy.FORMAT
+    if suffix in (".npy", ".npz"):
+        return npy.FORMAT if suffix == ".npy" else videopose3d.FORMAT
     if suffix != ".json":
         raise InputError(path, "cannot tell the keypoint format from the name; pass --format")
     content = load_json(path)
@@ -41,9 +42,11 @@ def detect_format(path: Path) -> str:
     return coco_json.FORMAT if coco else alphapose.FORMAT
 
 
-def read(path: str | Path, format: str | None = None) -> Detections:
+def read(path: str | Path, format: str | None = None, video: str | None = None) -> Detections:
     """The detections in ``path`` (``format`` one of ``pose3d.config.choices.LIFT_FORMATS``, or detected)."""
     path = Path(path)
     format = format or detect_format(path)
+    if format == videopose3d.FORMAT:
+        return videopose3d.read(path, video=video)
     readers = {m.FORMAT: m.read for m in (coco_json, alphapose, openpose, npy)}
     return readers[format](path)
