@@ -62,7 +62,9 @@ def _describe(error: ValidationError) -> tuple[list[str], str]:
         "exclusiveMinimum": lambda: f"must be > {expected}",
         "maximum": lambda: f"must be <= {expected}",
         "exclusiveMaximum": lambda: f"must be < {expected}",
-        "minItems": lambda: "must not be empty",
+        "minItems": lambda: "must not be empty" if expected == 1 else f"must have at least {expected} entries",
+        "maxItems": lambda: f"must have at most {expected} entries",
+        "oneOf": lambda: "must give exactly one of: " + " | ".join("+".join(s.get("required", ())) for s in expected),
         "minLength": lambda: "must not be empty",
         "uniqueItems": lambda: f"lists an entry twice: {_show(value)}",
     }

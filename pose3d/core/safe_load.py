@@ -11,7 +11,6 @@ naming the file, in one line.
 from __future__ import annotations
 
 import _compat_pickle
-import codecs
 import io
 import pickle
 import re
@@ -29,7 +28,7 @@ from pose3d.core.errors import InputError, one_line
 
 def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
     """What protocol-2 pickles of ``bytes`` call (``_codecs.encode``), limited to latin-1."""
-    if codecs.lookup(encoding).name != "iso8859-1":
+    if encoding.lower().replace("-", "").replace("_", "") not in ("latin1", "iso88591"):
         raise pickle.UnpicklingError(f"refusing _codecs.encode with encoding {encoding!r}")
     return text.encode("latin1")
 

@@ -361,6 +361,9 @@ CONFIG = [
     Case("model-option-channels-zero", override("tgraphnet", model_options={"channels": 0}), "training.overrides.tgraphnet.model_options.channels: must be > 0"),
     Case("model-option-dropout-one", override("linear", model_options={"dropout": 1.0}), "training.overrides.linear.model_options.dropout: must be < 1"),
     Case("model-option-kernel-even", override("tgraphnet", model_options={"kernel_size": 4}), "training.overrides.tgraphnet.model_options.kernel_size: must be one of 3, 5"),
+    Case("lift-no-keypoints", top(lift={"clip": {"model": "linear", "input": "cpn"}}), "config.yaml: lift.clip.keypoints: missing"),
+    Case("lift-image-size", top(lift={"clip": {"keypoints": "k.json", "checkpoint": "m.pt", "image_size": [1000]}}), "lift.clip.image_size: must have at least 2 entries"),
+    Case("lift-model-and-checkpoint", top(lift={"clip": {"keypoints": "k.json", "checkpoint": "m.pt", "model": "linear", "input": "cpn"}}), "lift.clip: must give exactly one of: model+input | checkpoint"),
     pytest.param(
         Case("config-cuda-without-gpu", training(device="cuda"), "config.yaml: training.device: 'cuda' but torch sees no CUDA device"),
         marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA"),
