@@ -49,7 +49,7 @@ def train_command(settings: dict[str, Any], tables: dict[str, Path], out: Path) 
 def test_kill_9_at_a_random_point_of_training_then_rerun_gives_identical_weights(
     tiny_tables: dict[str, Path], tmp_path: Path
 ) -> None:
-    settings = quick_linear()
+    settings = quick_linear(epochs=6)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as the command's --threads 1
     try:
@@ -59,23 +59,29 @@ def test_kill_9_at_a_random_point_of_training_then_rerun_gives_identical_weights
 
     out = tmp_path / "killed" / "model.pt"
     command = train_command(settings, tiny_tables, out)
-    delay = random.uniform(0.0, 1.5)
+    # A random point inside epoch k + 1 (k in 2..4): a fraction of the last epoch's duration after epoch k
+    # was logged, so the kill lands in the middle of training, its state saves included, on any machine.
+    after_epoch, fraction = random.randint(2, 4), random.uniform(0.0, 0.9)
+    when = f"{fraction:.2f} of an epoch after epoch {after_epoch}"
     job = subprocess.Popen(command, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert job.stdout is not None
-    for line in job.stdout:  # training has saved its first state: kill somewhere in the epochs after it
-        if "epoch 1/" in line:
-            break
-    time.sleep(delay)
+    logged: dict[int, float] = {}
+    for line in job.stdout:
+        if f"epoch {len(logged) + 1}/" in line:
+            logged[len(logged) + 1] = time.monotonic()
+            if len(logged) == after_epoch:
+                break
+    time.sleep(fraction * (logged[after_epoch] - logged[after_epoch - 1]))
     job.send_signal(signal.SIGKILL)
     job.wait()
-    assert job.returncode == -signal.SIGKILL, f"finished before the kill ({delay:.2f} s after epoch 1)"
+    assert job.returncode == -signal.SIGKILL, f"finished before the kill ({when})"
     assert not out.exists()
 
     rerun = subprocess.run(command, env=ENV, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert "resuming after epoch" in rerun.stdout
     expected, got = reference["state_dict"], load_torch(out)["state_dict"]
-    assert all(torch.equal(expected[key], got[key]) for key in expected), f"killed {delay:.2f} s after epoch 1"
+    assert all(torch.equal(expected[key], got[key]) for key in expected), f"killed {when}"
     assert leftovers(out.parent) == [] and not out.with_name("training_state.pt").exists()
 
 
