@@ -253,70 +253,21 @@ def _truncated(path: Path, obj: Any) -> None:
 # ---- the catalogue -------------------------------------------------------------------------------
 
 HOSTILE = [
-    Case(
-        "3dpw-pickle-os-system",
-        pw3d(lambda c, p: write_pickle(p, RunsShell(c.marker))),
-        "refusing to load posix.system",
-    ),
-    Case(
-        "3dpw-payload-in-clip",
-        pw3d(lambda c, p: write_pickle(p, {"clip_0": {"pos2d": RunsEval(c.marker)}})),
-        "refusing to load builtins.eval",
-    ),
-    Case(
-        "3dpw-python2-eval",
-        pw3d(lambda c, p: p.write_bytes(python2_style_payload(c.marker))),
-        "refusing to load builtins.eval",
-    ),
-    Case(
-        "3dpw-protocol-0-subprocess",
-        pw3d(lambda c, p: write_pickle(p, [RunsSubprocess(c.marker)], protocol=0)),
-        "refusing to load subprocess.call",
-    ),
-    Case(
-        "2d-npz-positions-payload",
-        detections(lambda c, p: write_npz(p, positions_2d=RunsShell(c.marker))),
-        "refusing to load posix.system",
-    ),
-    Case(
-        "2d-npz-nested-payload",
-        positions(lambda c: {"S1": {"Walking 1": [RunsEval(c.marker)]}}),
-        "refusing to load builtins.eval",
-    ),
-    Case(
-        "2d-npz-metadata-payload",
-        detections(lambda c, p: write_npz(p, positions_2d={}, metadata={"x": RunsSubprocess(c.marker)})),
-        "refusing to load subprocess.call",
-    ),
-    Case(
-        "2d-pickle-renamed-npz",
-        detections(lambda c, p: write_pickle(p, RunsShell(c.marker))),
-        "not a readable .npz archive (not a zip file)",
-    ),
-    Case(
-        "3dhp-npz-payload", hp3d(lambda c, p: write_npz(p, data=RunsShell(c.marker))), "refusing to load posix.system"
-    ),
-    Case(
-        "3dhp-npz-payload-in-sequence",
-        hp3d(lambda c, p: write_npz(p, data={"TS1": {"data_2d": RunsEval(c.marker)}})),
-        "refusing to load builtins.eval",
-    ),
-    Case(
-        "checkpoint-payload",
-        evaluate(lambda c, p: write_torch(p, {**ours("linear", linear_size=8), "x": RunsShell(c.marker)})),
-        "refusing to load posix.system",
-    ),
-    Case(
-        "checkpoint-plain-pickle-payload",
-        evaluate(lambda c, p: write_pickle(p, RunsEval(c.marker))),
-        "cannot read as a torch checkpoint",
-    ),
-    Case(
-        "import-release-payload",
-        import_checkpoint(lambda c, p: write_torch(p, {"state_dict": {}, "epoch": RunsSubprocess(c.marker)})),
-        "refusing to load",
-    ),
-]
+    Case("3dpw-pickle-os-system", pw3d(lambda c, p: write_pickle(p, RunsShell(c.marker))), "refusing to load posix.system"),
+    Case("3dpw-payload-in-clip", pw3d(lambda c, p: write_pickle(p, {"clip_0": {"pos2d": RunsEval(c.marker)}})), "refusing to load builtins.eval"),
+    Case("3dpw-python2-eval", pw3d(lambda c, p: p.write_bytes(python2_style_payload(c.marker))), "refusing to load builtins.eval"),
+    Case("3dpw-protocol-0-subprocess", pw3d(lambda c, p: write_pickle(p, [RunsSubprocess(c.marker)], protocol=0)), "refusing to load subprocess.call"),
+    Case("2d-npz-positions-payload", detections(lambda c, p: write_npz(p, positions_2d=RunsShell(c.marker))), "refusing to load posix.system"),
+    Case("2d-npz-nested-payload", positions(lambda c: {"S1": {"Walking 1": [RunsEval(c.marker)]}}), "refusing to load builtins.eval"),
+    Case("2d-npz-metadata-payload", detections(lambda c, p: write_npz(p, positions_2d={}, metadata={"x": RunsSubprocess(c.marker)})), "refusing to load subprocess.call"),
+    Case("2d-pickle-renamed-npz", detections(lambda c, p: write_pickle(p, RunsShell(c.marker))), "not a readable .npz archive (not a zip file)"),
+    Case("3dhp-npz-payload", hp3d(lambda c, p: write_npz(p, data=RunsShell(c.marker))), "refusing to load posix.system"),
+    Case("3dhp-npz-payload-in-sequence", hp3d(lambda c, p: write_npz(p, data={"TS1": {"data_2d": RunsEval(c.marker)}})), "refusing to load builtins.eval"),
+    Case("checkpoint-payload", evaluate(lambda c, p: write_torch(p, {**ours("linear", linear_size=8), "x": RunsShell(c.marker)})), "refusing to load posix.system"),
+    Case("checkpoint-plain-pickle-payload", evaluate(lambda c, p: write_pickle(p, RunsEval(c.marker))), "cannot read as a torch checkpoint"),
+    Case("import-release-payload", import_checkpoint(lambda c, p: write_torch(p, {"state_dict": {}, "epoch": RunsSubprocess(c.marker)})), "refusing to load"),
+    Case("figures-checkpoint-payload", plain(lambda c: ["figures", "--metrics", str(_metrics(c.tmp / "m.parquet")), "--checkpoints", str(write_torch(c.tmp / "model.pt", {"history": RunsShell(c.marker)})), "--per-action", f"{c.out}/a.png", "--training", f"{c.out}/t.png"]), "refusing to load posix.system"),
+]  # fmt: skip
 
 CONFIG = [
     Case("config-missing", plain(lambda c: train_argv(c, c.tmp / "nowhere.yaml")), "nowhere.yaml: file not found"),
