@@ -79,9 +79,28 @@ _SEGMENTS: dict[str, tuple[int, ...]] = {
     "hand": (20, 22, 28, 30),
 }
 
-#: Joints that may touch the floor and their clearance above it (metres): ankles, toes, the pelvis
-#: (seated on the floor) and the knees (kneeling).
-CONTACTS: dict[int, float] = {3: 0.075, 8: 0.075, 4: 0.02, 9: 0.02, 0: 0.10, 2: 0.05, 7: 0.05}
+#: Joints that may touch the floor and their clearance above it (metres): ankles, toes, the pelvis and
+#: hips (seated on the floor), the knees (kneeling), and the back, head, shoulders, elbows and wrists
+#: (lying, leaning on the hands).
+CONTACTS: dict[int, float] = {
+    3: 0.075,
+    8: 0.075,
+    4: 0.02,
+    9: 0.02,
+    0: 0.10,
+    1: 0.10,
+    6: 0.10,
+    2: 0.05,
+    7: 0.05,
+    13: 0.10,
+    15: 0.08,
+    17: 0.06,
+    25: 0.06,
+    18: 0.04,
+    26: 0.04,
+    19: 0.03,
+    27: 0.03,
+}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ entries of the ``.npz`` files get a fixed date, and each sequence draws from its
 
 from __future__ import annotations
 
+import logging
 import pickle
 import zipfile
 from pathlib import Path
@@ -17,11 +18,12 @@ from cdflib.cdfwrite import CDF
 from pose3d.core.atomic import atomic_path
 from pose3d.data.camera import CAMERA_IDS, extrinsics, intrinsics, project, world_to_camera
 from pose3d.data.demo.body import Body, angles_record, make_body
+from pose3d.data.demo.coverage import Coverage
 from pose3d.data.demo.detector import COCO_ERRORS, coco_keypoints, detect
 from pose3d.data.demo.external import mpi_inf_3dhp, pw3d
-from pose3d.data.demo.motion import animate
-from pose3d.data.demo.sequences import BORROWED_RIG, DETECTION_ONLY, SIZES, frame_count, subject_sequences
-from pose3d.data.h36m import SKIPPED_SEQUENCES, SUBJECTS_3D
+from pose3d.data.demo.motion import Motion, animate
+from pose3d.data.demo.sequences import BORROWED_RIG, DETECTION_ONLY, SIZES, Sequence, frame_count, subject_sequences
+from pose3d.data.h36m import SKIPPED_SEQUENCES, SUBJECTS_3D, TEST_SUBJECTS
 from pose3d.data.skeleton import COCO_17, H36M_17, H36M_32_TO_17
 
 _MOTION, _DETECTOR, _BODY, _COCO_DETECTOR = 0, 1, 2, 3  # generator streams
@@ -31,6 +33,8 @@ CPN_FILE = "data_2d_h36m_cpn_ft_h36m_dbb.npz"
 COCO_FILE = "data_2d_h36m_detectron_pt_coco.npz"
 HP3D_FILE = "data_test_3dhp.npz"
 PW3D_FILE = "pw3d_test.pkl"
+
+log = logging.getLogger(__name__)
 
 
 def write_demo(out_dir: str | Path, size: str = "small", seed: int = 0) -> None:
@@ -46,7 +50,10 @@ def write_demo(out_dir: str | Path, size: str = "small", seed: int = 0) -> None:
         raise ValueError(f"demo seed must be a non-negative integer, got {seed!r}")
     out = Path(out_dir)
     subjects = sorted((*SUBJECTS_3D, *DETECTION_ONLY), key=lambda s: int(s[1:]))
-    detections = {subject: _write_subject(out / "h36m", subject, size, seed) for subject in subjects}
+    coverage = Coverage()
+    detections = {subject: _write_subject(out / "h36m", subject, size, seed, coverage) for subject in subjects}
+    for group in coverage.groups():
+        log.info("demo coverage, %s", coverage.summary(group))
     for file, layout, index, left, right in (
         (CPN_FILE, "h36m", 0, list(H36M_17.left), list(H36M_17.right)),
         (COCO_FILE, "coco", 1, _coco_side("left"), _coco_side("right")),
@@ -71,10 +78,20 @@ def _coco_side(side: str) -> list[int]:
     return [j for j, name in enumerate(COCO_17.joints) if name.startswith(side)]
 
 
+def sequence_motion(subject: str, seq: Sequence, body: Body, size: str, seed: int) -> tuple[Motion, int]:
+    """The motion of one demo sequence and its mocap frame count (the motion may run a few frames longer,
+    as the video of some real sequences does)."""
+    rng = np.random.default_rng([seed, int(subject[1:]), seq.index, _MOTION])
+    frames = frame_count(subject, seq.name, size)
+    extra = int(rng.integers(1, 6)) if rng.random() < _LONGER_2D else 0
+    return animate(seq.action, body, rng, frames + extra), frames
+
+
 def _write_subject(
-    root: Path, subject: str, size: str, seed: int
+    root: Path, subject: str, size: str, seed: int, coverage: Coverage
 ) -> dict[str, tuple[list[np.ndarray], list[np.ndarray]]]:
-    """Write the CDFs of one subject (if it has mocap); return its CPN and COCO detections per sequence."""
+    """Write the CDFs of one subject (if it has mocap) and add them to ``coverage``; return its CPN and COCO
+    detections per sequence."""
     number = int(subject[1:])
     body = subject_body(subject, seed)
     rig = BORROWED_RIG.get(subject, subject)
@@ -82,12 +99,11 @@ def _write_subject(
     features = root / subject / "MyPoseFeatures"
     detections = {}
     for seq in subject_sequences(subject):
-        rng = np.random.default_rng([seed, number, seq.index, _MOTION])
-        frames = frame_count(subject, seq.name, size)
-        extra = int(rng.integers(1, 6)) if rng.random() < _LONGER_2D else 0
-        motion = animate(seq.action, body, rng, frames + extra)
+        motion, frames = sequence_motion(subject, seq, body, size, seed)
         world_mm = motion.positions * 1000.0
         if subject in SUBJECTS_3D:
+            group = "test" if subject in TEST_SUBJECTS else "train"
+            coverage.add(group, seq.action, motion.positions[:frames])
             write_cdf(features / "D3_Positions" / f"{seq.stem}.cdf", world_mm[:frames].reshape(frames, -1))
             write_cdf(
                 features / "D3_Angles" / f"{seq.stem}.cdf",
