@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 from pathlib import Path
 
@@ -11,9 +12,10 @@ import pytest
 
 from pose3d.data.camera import CAMERA_IDS, extrinsics, intrinsics, normalize_screen, project, world_to_camera
 from pose3d.data.demo import SIZES, write_demo
-from pose3d.data.demo.body import CONTACTS, forward_kinematics
+from pose3d.data.demo.body import CONTACTS, ROTATING_JOINTS, forward_kinematics, make_body
+from pose3d.data.demo.coverage import Coverage, frame_features, heading_free
 from pose3d.data.demo.writer import subject_body
-from pose3d.data.h36m import ACTIONS, SUBJECTS_3D, action_of, feature_files, rename_sequence
+from pose3d.data.h36m import ACTIONS, SUBJECTS_3D, TEST_SUBJECTS, action_of, feature_files, rename_sequence
 from pose3d.data.skeleton import H36M_17_FROM_3DHP, H36M_32, H36M_32_TO_17
 
 CPN = "data_2d_h36m_cpn_ft_h36m_dbb.npz"
@@ -215,8 +217,11 @@ def test_3dpw_file(demo: Path) -> None:
         np.testing.assert_allclose(normalize_screen(pixels, w, h), seq["pos2d"], atol=1e-4)
 
 
-def test_same_seed_same_bytes_other_seed_differs(demo: Path, tmp_path: Path) -> None:
-    write_demo(tmp_path / "again", size="tiny", seed=0)
+def test_same_seed_same_bytes_other_seed_differs(demo: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="pose3d.data.demo.writer"):
+        write_demo(tmp_path / "again", size="tiny", seed=0)
+    logged = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("demo coverage, test: 4154 frames; trunk tilt >45 deg") for m in logged), logged
     files = sorted(p.relative_to(demo) for p in demo.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*") if p.is_file())
     for rel in files:
@@ -224,3 +229,92 @@ def test_same_seed_same_bytes_other_seed_differs(demo: Path, tmp_path: Path) -> 
     write_demo(tmp_path / "other", size="tiny", seed=1)
     for rel in (Path(CPN), Path("h36m/S9/MyPoseFeatures/D3_Positions/Walking.cdf"), Path("pw3d_test.pkl")):
         assert (demo / rel).read_bytes() != (tmp_path / "other" / rel).read_bytes(), rel
+
+
+def _coverage(demo: Path) -> Coverage:
+    coverage = Coverage()
+    for subject in SUBJECTS_3D:
+        for name, pose in _mocap(demo, subject).items():
+            coverage.add("test" if subject in TEST_SUBJECTS else "train", action_of(name), pose / 1000.0)
+    return coverage
+
+
+def test_coverage_features_measure_known_poses() -> None:
+    body = make_body(np.random.default_rng(3))
+    k = {joint: i for i, joint in enumerate(ROTATING_JOINTS)}
+    angles = np.zeros((2, len(ROTATING_JOINTS), 3))
+    angles[:, k[0]] = np.radians([[30.0, 0.0, 0.0], [120.0, 50.0, 0.0]])  # heading, then forward pitch
+    angles[:, k[2], 0] = np.radians(90.0)  # right knee
+    angles[:, k[18], 0] = np.radians(-60.0)  # left elbow
+    pose = forward_kinematics(body, np.array([[0.0, 0.0, 1.0], [0.5, 0.2, 1.0]]), angles)
+    features = frame_features(pose)
+    np.testing.assert_allclose(features["trunk_tilt"], [0.0, 50.0], atol=1e-3)
+    np.testing.assert_allclose(features["knee_flexion"], [[90.0, 0.0], [90.0, 0.0]], atol=1e-3)
+    np.testing.assert_allclose(features["elbow_flexion"][:, 1], [60.0, 60.0], atol=1e-3)
+    np.testing.assert_allclose(features["pelvis_height"], [1.0, 1.0])
+    still = angles.copy()
+    still[:, k[0]] = 0.0
+    upright = forward_kinematics(body, np.zeros((2, 3)), still)
+    still[:, k[0], 0] = np.radians(75.0)
+    turned = forward_kinematics(body, np.ones((2, 3)), still)
+    np.testing.assert_allclose(heading_free(turned), heading_free(upright), atol=1e-9)  # heading removed
+
+
+def test_demo_covers_bending_kneeling_and_sitting(demo: Path) -> None:
+    """Issue 13: real activity leans past 45 and 80 degrees and bends the knees past 90 degrees often."""
+    coverage = _coverage(demo)
+    assert coverage.share("test", "trunk_tilt", 45.0) >= 0.10
+    assert coverage.share("test", "trunk_tilt", 80.0) >= 0.02
+    assert coverage.share("test", "knee_flexion", 90.0, per_frame=True) >= 0.25
+    for group in ("test", "train"):
+        assert coverage.share(group, "pelvis_height", 0.35) >= 0.03  # on the floor: sitting, kneeling, lying
+        assert coverage.share(group, "wrist_height", 0.5) >= 0.005  # hands overhead
+    walking = coverage.values("train", "trunk_tilt", "Walking")
+    assert np.mean(walking < 30.0) > 0.95  # walkers stay upright
+
+
+def test_walking_still_walks(demo: Path) -> None:
+    for subject in SUBJECTS_3D:
+        for name, pose in _mocap(demo, subject).items():
+            if action_of(name) != "Walking":
+                continue
+            metres = pose / 1000.0
+            speed = np.linalg.norm(np.diff(metres[:, 0, :2], axis=0), axis=1).mean() * 50.0
+            assert 0.8 < speed < 1.8, (subject, name, speed)  # m/s, steady walking
+            feet = heading_free(metres)[:, [3, 6], 0]  # right and left ankle, forward of the pelvis
+            lead = np.sign(feet[:, 0] - feet[:, 1])
+            assert np.count_nonzero(np.diff(lead)) >= 2, (subject, name)  # the feet take turns in front
+            assert metres[:, 0, 2].min() > 0.8  # upright, no crouching
+            assert frame_features(metres)["knee_flexion"].max() < 90.0
+
+
+def test_joint_angles_stay_anatomical(demo: Path) -> None:
+    k = {joint: i for i, joint in enumerate(ROTATING_JOINTS)}
+    for subject in SUBJECTS_3D:
+        folder = feature_files(demo / "h36m", subject, "D3_Angles")
+        for name, pose in _mocap(demo, subject).items():
+            record = _pose(folder[name])[0, :, 3:].reshape(-1, 25, 3)
+            knees, elbows, hips = record[:, [k[2], k[7]], 0], record[:, [k[18], k[26]], 0], record[:, [k[1], k[6]], 0]
+            assert knees.min() >= 0.0 and knees.max() <= 155.0, (subject, name)  # no hyperextension
+            assert elbows.max() <= 0.0 and elbows.min() >= -150.0, (subject, name)
+            assert hips.min() >= -135.0 and hips.max() <= 30.0, (subject, name)  # flexion is negative
+            features = frame_features(pose / 1000.0)
+            assert features["knee_flexion"].max() < 156.0 and features["elbow_flexion"].max() < 151.0
+
+
+def test_kneeling_and_lying_touch_the_floor(demo: Path) -> None:
+    clearance = np.array(list(CONTACTS.values()))
+    kneeling = lying = 0
+    for subject in SUBJECTS_3D:
+        for pose in _mocap(demo, subject).values():
+            metres = pose / 1000.0
+            heights = metres[:, list(CONTACTS), 2] - clearance
+            grounded = np.array(list(CONTACTS))[heights.argmin(axis=1)]
+            on_knee = np.isin(grounded, [2, 7])
+            knee_flexion = frame_features(metres)["knee_flexion"].max(axis=1)
+            assert np.all(knee_flexion[on_knee] > 60.0)  # a knee on the floor is a bent one
+            kneeling += on_knee.sum()
+            flat = (frame_features(metres)["trunk_tilt"] > 70.0) & (metres[:, 0, 2] < 0.3)
+            assert np.all(metres[flat, 13, 2] < 0.35)  # lying: the back is on the floor too
+            lying += flat.sum()
+    assert kneeling > 50 and lying > 10

@@ -29,6 +29,8 @@ _CAPTURE_CENTRE = (0.1, 0.2)
 _CAPTURE_RADII = (1.0, 1.2)
 _STEP_HIP_DEG = 20.0  # hip flexion amplitude of a normal walk at 1.2 m/s
 _TURN_STEP = 0.3  # metres of stepping per radian of turning in place
+_LEAD_IN_S = 40.0  # body postures run up to this long before a recording starts, so short recordings
+# show each posture about as often as long ones do
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,8 @@ def _body_track(
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Body-posture channels (T, len(BODY_CHANNELS)) and, per side, the arm posture that goes with the
     body posture (T, len(ARM_CHANNELS)) followed by how much it takes over (T, 1)."""
-    sequence = posture_sequence(style.body, _segments(frames, fps, 0.9 * tempo), rng)
+    lead_in = int(rng.integers(0, int(_LEAD_IN_S * fps)))  # the recording starts in the middle of things
+    sequence = posture_sequence(style.body, _segments(frames + lead_in, fps, 0.9 * tempo), rng)
     count = len(sequence)
     width = len(ARM_CHANNELS) + 1
     values = np.zeros((count, len(BODY_CHANNELS) + 2 * width))
@@ -128,8 +131,7 @@ def _body_track(
         low = LEVELS[posture.level] >= LEVELS["floor"]
         hold[k] = rng.uniform(0.2, 0.8) if inserted else rng.uniform(*posture.hold)
         blend[k] = rng.uniform(0.7, 1.5) * (1.4 if low else 1.0)
-    hold[0] *= rng.random()  # the recording starts somewhere in the first posture
-    track = keyframe_track(values, hold * tempo * fps, blend * tempo * fps, frames)
+    track = keyframe_track(values, hold * tempo * fps, blend * tempo * fps, frames + lead_in)[lead_in:]
     nb = len(BODY_CHANNELS)
     return track[:, :nb], {"L": track[:, nb : nb + width], "R": track[:, nb + width :]}
 

@@ -86,7 +86,7 @@ BODY_POSTURES: dict[str, BodyPosture] = {
         bridge=True,
         defaults={"flat": 1.0, "stand": 1.0},
     ),
-    "bow": BodyPosture("upright", {"spine": (20, 50), "abd": (2, 8), **_UPRIGHT_LEGS}, (0.6, 2.5)),
+    "bow": BodyPosture("upright", {"spine": (20, 60), "abd": (2, 8), **_UPRIGHT_LEGS}, (0.6, 2.5)),
     "side_bend": BodyPosture(
         "upright", {"spine": (0, 20), "lean": (15, 35), "abd": (3, 10), **_UPRIGHT_LEGS}, (0.8, 3.0)
     ),
@@ -104,25 +104,25 @@ BODY_POSTURES: dict[str, BodyPosture] = {
     "stoop": BodyPosture(  # bending down to the floor from the hips, knees nearly straight
         "upright",
         {"spine": (75, 112), "lean": (0, 12), "hip_a": (8, 22), "knee_a": (5, 30), "hip_b": (8, 22), "knee_b": (5, 30)},
-        (1.0, 4.0),
+        (1.5, 5.0),
         arms=("floor", "floor", "knees", "rest"),
     ),
     "bend_knees": BodyPosture(  # picking up or putting down with bent knees
         "upright",
-        {"spine": (45, 80), "hip_a": (40, 70), "knee_a": (60, 100), "hip_b": (40, 70), "knee_b": (60, 100)},
-        (1.0, 4.0),
+        {"spine": (45, 80), "hip_a": (45, 75), "knee_a": (70, 110), "hip_b": (45, 75), "knee_b": (70, 110)},
+        (1.5, 5.0),
         arms=("floor", "knees"),
     ),
     # Low: close to the floor on the feet or the knees.
     "crouch": BodyPosture(
         "low",
-        {"spine": (20, 50), "hip_a": (85, 105), "knee_a": (105, 130), "hip_b": (85, 105), "knee_b": (105, 130)}
+        {"spine": (25, 55), "hip_a": (85, 105), "knee_a": (105, 130), "hip_b": (85, 105), "knee_b": (105, 130)}
         | {"abd": (5, 15)},
         (1.0, 5.0),
     ),
     "squat": BodyPosture(
         "low",
-        {"spine": (25, 60), "hip_a": (95, 120), "knee_a": (120, 145), "hip_b": (95, 120), "knee_b": (120, 145)}
+        {"spine": (30, 65), "hip_a": (95, 120), "knee_a": (120, 145), "hip_b": (95, 120), "knee_b": (120, 145)}
         | {"abd": (10, 25), "rot": (10, 25)},
         (1.0, 5.0),
         arms=("floor", "knees", "rest"),
@@ -140,7 +140,7 @@ BODY_POSTURES: dict[str, BodyPosture] = {
         "low",
         {"spine": (45, 80), "hip_a": (-5, 5), "knee_a": (100, 110), "ankle_a": (-75, -55)}
         | {"hip_b": (90, 105), "knee_b": (60, 78), "abd": (3, 10)},
-        (1.5, 5.0),
+        (2.0, 6.0),
         arms=("floor",),
         defaults={"flat": 0.0},
     ),
@@ -162,7 +162,7 @@ BODY_POSTURES: dict[str, BodyPosture] = {
     # Sitting on the floor.
     "cross_legged": BodyPosture(
         "floor",
-        {"spine": (0, 30), "hip_a": (75, 95), "knee_a": (120, 140), "hip_b": (75, 95), "knee_b": (120, 140)}
+        {"spine": (5, 50), "hip_a": (75, 95), "knee_a": (120, 140), "hip_b": (75, 95), "knee_b": (120, 140)}
         | {"abd": (35, 45), "rot": (65, 85)},
         (5.0, 20.0),
         arms=("lap", "knees"),
@@ -171,7 +171,7 @@ BODY_POSTURES: dict[str, BodyPosture] = {
     ),
     "knees_up": BodyPosture(
         "floor",
-        {"pitch": (-20, -8), "spine": (0, 25), "hip_a": (112, 125), "knee_a": (82, 102), "hip_b": (112, 125)}
+        {"pitch": (-20, -8), "spine": (0, 45), "hip_a": (112, 125), "knee_a": (82, 102), "hip_b": (112, 125)}
         | {"knee_b": (82, 102), "abd": (5, 20)},
         (4.0, 15.0),
         arms=("knees", "lap", "prop"),
@@ -189,7 +189,7 @@ BODY_POSTURES: dict[str, BodyPosture] = {
         "floor",
         {"spine": (30, 75), "hip_a": (95, 105), "knee_a": (0, 20), "hip_b": (95, 105), "knee_b": (0, 20)}
         | {"abd": (5, 20), "ankle_a": (-30, 0), "ankle_b": (-30, 0)},
-        (3.0, 10.0),
+        (4.0, 15.0),
         arms=("floor", "knees"),
         defaults={"flat": 0.0},
     ),
@@ -223,7 +223,7 @@ BODY_POSTURES: dict[str, BodyPosture] = {
         "chair", {"spine": (-10, 15), "lean": (0, 6), "abd": (3, 15), "rot": (0, 15), **_CHAIR_LEGS}, (6.0, 25.0)
     ),
     "chair_forward": BodyPosture(  # leaning over a table or onto the knees
-        "chair", {"spine": (25, 60), "abd": (3, 15), **_CHAIR_LEGS}, (3.0, 15.0), arms=("knees", "table")
+        "chair", {"spine": (35, 70), "abd": (3, 15), **_CHAIR_LEGS}, (5.0, 20.0), arms=("knees", "table")
     ),
     "chair_back": BodyPosture(  # slumped back, legs out in front
         "chair",

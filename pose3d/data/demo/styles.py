@@ -61,7 +61,7 @@ ARM_POSTURES: dict[str, ArmPosture] = {
     # Arms that go with body postures (see pose3d.data.demo.postures).
     "floor": ArmPosture(-5, 10, 10, 10, (1.0, 3.0), hang=1.0, jitter=10, both=True),
     "knees": ArmPosture(25, 12, 25, 35, (1.0, 4.0), hang=0.7, jitter=8, both=True),
-    "prop": ArmPosture(-50, 25, -10, 5, (3.0, 10.0), jitter=8, both=True),
+    "prop": ArmPosture(-5, 20, -10, 5, (3.0, 10.0), jitter=8, both=True),  # hands on the floor behind
     "lie": ArmPosture(10, 55, 10, 25, (3.0, 10.0), jitter=15, both=True),
 }
 
@@ -88,14 +88,14 @@ STYLES: dict[str, Style] = {
     "Directions": Style(
         lead={"point": 0.45, "rest": 0.25, "gesture": 0.15, "across": 0.1, "reach_back": 0.05},
         other={"rest": 0.6, "hip": 0.2, "gesture": 0.2},
-        body={"stand": 0.75, "bow": 0.05, "side_bend": 0.05, "lunge": 0.05, "stoop": 0.1},
+        body={"stand": 0.8, "bow": 0.06, "side_bend": 0.05, "lunge": 0.05, "stoop": 0.04},
         walk=0.3,
         look=25.0,
     ),
     "Discussion": Style(
         lead={"gesture": 0.55, "rest": 0.2, "hip": 0.15, "across": 0.1},
         other={"gesture": 0.4, "rest": 0.4, "hip": 0.2},
-        body={"stand": 0.8, "bow": 0.1, "side_bend": 0.05, "lunge": 0.05},
+        body={"stand": 0.77, "bow": 0.1, "side_bend": 0.05, "lunge": 0.05, "stoop": 0.03},
         walk=0.25,
         gesture=14.0,
         look=25.0,
@@ -103,20 +103,20 @@ STYLES: dict[str, Style] = {
     "Eating": Style(
         lead={"mouth": 0.4, "table": 0.5, "across": 0.1},
         other={"table": 0.7, "mouth": 0.3},
-        body={"chair": 0.5, "chair_forward": 0.4, "chair_back": 0.1},
+        body={"chair": 0.3, "chair_forward": 0.6, "chair_back": 0.1},
         bend=5.0,
     ),
     "Greeting": Style(
         lead={"wave": 0.35, "shake": 0.25, "rest": 0.3, "stretch": 0.1},
         other={"rest": 0.8, "gesture": 0.2},
-        body={"stand": 0.75, "bow": 0.2, "lunge": 0.05},
+        body={"stand": 0.7, "bow": 0.25, "lunge": 0.05},
         walk=0.35,
         look=20.0,
     ),
     "Phoning": Style(
         lead={"ear": 0.85, "gesture": 0.15},
         other={"rest": 0.35, "hip": 0.25, "gesture": 0.25, "across": 0.15},
-        body={"stand": 0.65, "chair": 0.12, "chair_forward": 0.08, "chair_back": 0.05, "side_bend": 0.05}
+        body={"stand": 0.55, "chair": 0.15, "chair_forward": 0.15, "chair_back": 0.05, "side_bend": 0.05}
         | {"stoop": 0.05},
         walk=0.35,
         speed=0.8,
@@ -125,7 +125,7 @@ STYLES: dict[str, Style] = {
         lead={"camera": 0.55, "rest": 0.3, "point": 0.15},
         other={"rest": 1.0},
         body={"stand": 0.3, "crouch": 0.15, "squat": 0.15, "kneel_one": 0.15, "bow": 0.05, "lunge": 0.05}
-        | {"stoop": 0.1, "side_bend": 0.05, "kneel": 0.05},
+        | {"stoop": 0.12, "side_bend": 0.05, "kneel": 0.05},
         walk=0.3,
         speed=0.8,
     ),
@@ -133,7 +133,7 @@ STYLES: dict[str, Style] = {
         lead={"hip": 0.2, "point": 0.15, "up": 0.15, "stretch": 0.05, "gesture": 0.15, "rest": 0.2, "across": 0.1},
         other={"hip": 0.3, "up": 0.15, "gesture": 0.2, "rest": 0.35},
         body={"stand": 0.3, "lunge": 0.1, "side_bend": 0.1, "kneel_one": 0.1, "squat": 0.05, "bow": 0.05}
-        | {"stoop": 0.08, "bend_knees": 0.05, "foot_up": 0.05, "kneel": 0.04, "lean_back": 0.04}
+        | {"stoop": 0.1, "bend_knees": 0.05, "foot_up": 0.05, "kneel": 0.04, "lean_back": 0.04}
         | {"lie_side": 0.04},
         walk=0.1,
         shift=1.0,
@@ -142,7 +142,7 @@ STYLES: dict[str, Style] = {
     "Purchases": Style(
         lead={"reach": 0.35, "rest": 0.35, "gesture": 0.15, "across": 0.1, "up": 0.05},
         other={"rest": 0.8, "gesture": 0.2},
-        body={"stand": 0.3, "stoop": 0.25, "bend_knees": 0.2, "squat": 0.1, "kneel_one": 0.05, "tie_shoe": 0.05}
+        body={"stand": 0.4, "stoop": 0.2, "bend_knees": 0.15, "squat": 0.1, "kneel_one": 0.05, "tie_shoe": 0.05}
         | {"foot_up": 0.05},
         walk=0.35,
         speed=0.9,
@@ -150,7 +150,7 @@ STYLES: dict[str, Style] = {
     "Sitting": Style(
         lead={"lap": 0.35, "gesture": 0.2, "ear": 0.15, "mouth": 0.1, "table": 0.1, "across": 0.05, "stretch": 0.05},
         other={"lap": 0.6, "gesture": 0.2, "table": 0.2},
-        body={"chair": 0.4, "chair_forward": 0.3, "chair_back": 0.15, "stand": 0.1, "stoop": 0.05},
+        body={"chair": 0.3, "chair_forward": 0.45, "chair_back": 0.1, "stand": 0.1, "stoop": 0.05},
         walk=0.1,
         bend=3.0,
     ),
@@ -166,14 +166,14 @@ STYLES: dict[str, Style] = {
     "Smoking": Style(
         lead={"mouth": 0.35, "rest": 0.4, "gesture": 0.25},
         other={"cross": 0.3, "rest": 0.5, "hip": 0.2},
-        body={"stand": 0.5, "chair": 0.25, "chair_forward": 0.1, "chair_back": 0.05, "side_bend": 0.05, "bow": 0.05},
+        body={"stand": 0.45, "chair": 0.2, "chair_forward": 0.2, "chair_back": 0.05, "side_bend": 0.05, "bow": 0.05},
         walk=0.15,
     ),
     "Waiting": Style(
         lead={"clasp": 0.25, "cross": 0.2, "back": 0.15, "rest": 0.2, "hip": 0.1, "stretch": 0.1},
         other={"rest": 0.7, "hip": 0.3},
-        body={"stand": 0.55, "chair": 0.2, "chair_back": 0.05, "side_bend": 0.05, "stoop": 0.05, "foot_up": 0.05}
-        | {"tie_shoe": 0.05},
+        body={"stand": 0.45, "chair": 0.15, "chair_forward": 0.15, "chair_back": 0.05, "side_bend": 0.05, "stoop": 0.05}
+        | {"foot_up": 0.05, "tie_shoe": 0.05},
         walk=0.2,
         speed=0.8,
         look=30.0,
