@@ -88,7 +88,7 @@ def test_cdf_layout(demo: Path) -> None:
         assert angles.shape == (1, pose.shape[1], 78)
         assert 60 <= pose.shape[1] <= 100
         np.testing.assert_allclose(pose[0, :, :3], angles[0, :, :3])  # root position, mm
-    head = _pose(folder / "D3_Positions/Waiting 1.cdf").reshape(-1, 32, 3)[:, 15, 2]
+    head = _pose(folder / "D3_Positions/Walking 1.cdf").reshape(-1, 32, 3)[:, 15, 2]
     assert 1500 < np.median(head) < 1900  # standing head height, world z up, millimetres
 
 

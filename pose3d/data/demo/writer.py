@@ -101,15 +101,16 @@ def _write_subject(
     for seq in subject_sequences(subject):
         motion, frames = sequence_motion(subject, seq, body, size, seed)
         world_mm = motion.positions * 1000.0
+        skipped = (subject, seq.name) in SKIPPED_SEQUENCES  # written, but no pipeline reads it
+        if subject in SUBJECTS_3D and not skipped:
+            coverage.add("test" if subject in TEST_SUBJECTS else "train", seq.action, motion.positions[:frames])
         if subject in SUBJECTS_3D:
-            group = "test" if subject in TEST_SUBJECTS else "train"
-            coverage.add(group, seq.action, motion.positions[:frames])
             write_cdf(features / "D3_Positions" / f"{seq.stem}.cdf", world_mm[:frames].reshape(frames, -1))
             write_cdf(
                 features / "D3_Angles" / f"{seq.stem}.cdf",
                 angles_record(motion.root[:frames] * 1000.0, motion.angles[:frames]),
             )
-        if (subject, seq.name) in SKIPPED_SEQUENCES:
+        if skipped:
             continue
         streams = {}
         for stream, joints, errors in (
