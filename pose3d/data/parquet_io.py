@@ -8,6 +8,7 @@ fixed-size lists of ``J * C`` float32; ``metadata["shapes"][column]`` gives ``[J
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pose3d.core.atomic import atomic_path
+
+log = logging.getLogger(__name__)
 
 METADATA_KEY = b"pose3d"
 
@@ -57,6 +60,7 @@ def write_table(table: pa.Table, path: str | Path) -> None:
     """Write a Parquet file atomically (temporary file, then rename)."""
     with atomic_path(path, suffix=".parquet") as tmp:
         pq.write_table(table, tmp, compression="zstd")
+    log.info("wrote %s: %d rows", path, table.num_rows)
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:

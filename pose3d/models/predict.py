@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from pose3d.core.progress import progress
 from pose3d.data.camera import ArrayT
 from pose3d.data.loader import Clips
 from pose3d.data.windows import test_windows
@@ -58,17 +59,21 @@ def predict_keypoints(
     model.eval()
     inputs = torch.as_tensor(keypoints, dtype=torch.float32, device=device)
     out = torch.full((*inputs.shape[:-1], 3), float("nan"), device=device)
-    if MODELS[name].frames == 1:
-        for start in range(0, len(inputs), FRAME_BATCH):
-            out[start : start + FRAME_BATCH] = model(inputs[start : start + FRAME_BATCH]).float()
-    else:
-        window_rows, scored_rows = test_windows(clip_starts, chunk=test_chunk, pad=test_pad)
-        windows = torch.as_tensor(window_rows, device=device)
-        scored = torch.as_tensor(scored_rows, device=device)
-        for start in range(0, len(windows), WINDOW_BATCH):
-            index = windows[start : start + WINDOW_BATCH]
-            mask = scored[start : start + WINDOW_BATCH]
-            out[index[mask]] = model(inputs[index]).float()[mask]
+    with progress(total=len(inputs), desc=f"predict {name}", unit=" frames") as bar:
+        if MODELS[name].frames == 1:
+            for start in range(0, len(inputs), FRAME_BATCH):
+                out[start : start + FRAME_BATCH] = model(inputs[start : start + FRAME_BATCH]).float()
+                bar.update(min(FRAME_BATCH, len(inputs) - start))
+        else:
+            window_rows, scored_rows = test_windows(clip_starts, chunk=test_chunk, pad=test_pad)
+            frames_per_batch = np.add.reduceat(scored_rows.sum(axis=1), np.arange(0, len(scored_rows), WINDOW_BATCH))
+            windows = torch.as_tensor(window_rows, device=device)
+            scored = torch.as_tensor(scored_rows, device=device)
+            for start, frames in zip(range(0, len(windows), WINDOW_BATCH), frames_per_batch):
+                index = windows[start : start + WINDOW_BATCH]
+                mask = scored[start : start + WINDOW_BATCH]
+                out[index[mask]] = model(inputs[index]).float()[mask]
+                bar.update(int(frames))
     if torch.isnan(out).any():
         raise RuntimeError(f"{name}: some frames got no prediction (non-finite output or unscored frames)")
     return out.cpu().numpy()

@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from pose3d.core.atomic import atomic_path
 from pose3d.core.device import select_device
 from pose3d.core.errors import InputError, one_line
+from pose3d.core.progress import progress
 from pose3d.core.safe_load import load_torch
 from pose3d.core.seeding import seed_everything
 from pose3d.data.loader import Clips, load_h36m
@@ -226,8 +228,13 @@ def _train_epoch(
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     settings: dict[str, Any],
     on_batch: BatchHook | None,
+    bar: tqdm,
 ) -> float:
-    """One pass over the epoch's batches; returns the sample-weighted mean training loss."""
+    """One pass over the epoch's batches; returns the sample-weighted mean training loss.
+
+    Advances ``bar`` by the samples of each batch; its note (epoch, step, running loss) is renewed at
+    most once a second, as reading the loss waits for the device.
+    """
     model.train()
     device = batches.inputs.device
     autocast = (
@@ -236,6 +243,7 @@ def _train_epoch(
         else nullcontext()
     )
     total, count = torch.zeros((), device=device), 0
+    noted = 0.0
     for batch, (inputs, targets, intrinsics) in enumerate(batches.epoch(epoch)):
         if on_batch is not None:
             on_batch(epoch, batch)
@@ -251,9 +259,20 @@ def _train_epoch(
             scheduler.step()
         total += loss.detach() * len(inputs)
         count += len(inputs)
+        bar.update(len(inputs))
+        if time.monotonic() - noted >= 1.0:
+            _note(bar, epoch, batch + 1, settings, len(batches), float(total) / count)
+            noted = time.monotonic()
     if settings["lr_decay_unit"] == "epoch":
         scheduler.step()
-    return float(total) / max(count, 1)
+    mean_loss = float(total) / max(count, 1)
+    _note(bar, epoch, len(batches), settings, len(batches), mean_loss)
+    return mean_loss
+
+
+def _note(bar: tqdm, epoch: int, step: int, settings: dict[str, Any], steps: int, loss: float) -> None:
+    """Show the epoch, the step and the epoch's running mean loss beside the progress bar."""
+    bar.set_postfix_str(f"epoch {epoch + 1}/{settings['epochs']}, step {step}/{steps}, loss {loss:.4g}", refresh=False)
 
 
 def train(
@@ -306,39 +325,55 @@ def train(
     )
     with run_context as run:
         state["mlflow_run_id"] = run.run_id if run else None
-        for epoch in range(state["epoch"], settings["epochs"]):
-            metrics = {
-                "train_loss": _train_epoch(model, batches, epoch, optimizer, scheduler, settings, on_batch),
-                "lr": optimizer.param_groups[0]["lr"],
-            }
-            if held_out is not None:
-                error = held_out_error(model, name, held_out, device, settings)
-                metrics[f"{selection}_mpjpe"] = error
-                if state["best"] is None or error < state["best"]["error"]:
-                    state["best"] = {
-                        "epoch": epoch,
-                        "error": error,
-                        "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
-                    }
-            state["history"].append({"epoch": epoch, **metrics})
-            state["epoch"] = epoch + 1
-            log.info("epoch %d/%d %s", epoch + 1, settings["epochs"], metrics)
-            _save(
-                {
-                    "settings": settings,
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "torch_rng": torch.get_rng_state(),
-                    "cuda_rng": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
-                    **state,
-                },
-                state_path,
-            )
-            if run:
-                run.log_epoch(epoch, metrics)
-            if on_epoch is not None:
-                on_epoch(epoch, metrics)
+        with progress(
+            total=settings["epochs"] * batches.per_epoch,
+            initial=state["epoch"] * batches.per_epoch,
+            desc=f"train {name}-{settings['input_2d']}",
+            unit=" samples",
+        ) as bar:
+            for epoch in range(state["epoch"], settings["epochs"]):
+                started = time.monotonic()
+                metrics = {
+                    "train_loss": _train_epoch(model, batches, epoch, optimizer, scheduler, settings, on_batch, bar),
+                    "lr": optimizer.param_groups[0]["lr"],
+                }
+                seconds = time.monotonic() - started
+                if held_out is not None:
+                    error = held_out_error(model, name, held_out, device, settings)
+                    metrics[f"{selection}_mpjpe"] = error
+                    if state["best"] is None or error < state["best"]["error"]:
+                        state["best"] = {
+                            "epoch": epoch,
+                            "error": error,
+                            "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
+                        }
+                state["history"].append({"epoch": epoch, **metrics})
+                state["epoch"] = epoch + 1
+                log.info(
+                    "epoch %d/%d done: %s; %d samples in %.1f s (%.0f samples/s)",
+                    epoch + 1,
+                    settings["epochs"],
+                    ", ".join(f"{key} {value:.4g}" for key, value in metrics.items()),
+                    batches.per_epoch,
+                    seconds,
+                    batches.per_epoch / max(seconds, 1e-9),
+                )
+                _save(
+                    {
+                        "settings": settings,
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "torch_rng": torch.get_rng_state(),
+                        "cuda_rng": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
+                        **state,
+                    },
+                    state_path,
+                )
+                if run:
+                    run.log_epoch(epoch, metrics)
+                if on_epoch is not None:
+                    on_epoch(epoch, metrics)
 
         chosen = state["best"] if selection != "last" and state["best"] is not None else None
         if chosen:

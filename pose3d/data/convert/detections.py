@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from pose3d.core.errors import InputError
+from pose3d.core.progress import progress
 from pose3d.core.safe_load import load_npz
 from pose3d.data.camera import CAMERA_IDS
 from pose3d.data.convert.checks import as_list, as_mapping, as_numeric
@@ -36,22 +37,24 @@ def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, s
     layout, kind = _ARCHIVE_LAYOUTS[name]
     mocap, _ = read_mocap(poses_3d)
     tracks = []
-    for subject, sequence, length in zip(mocap.keys["subject"], mocap.keys["sequence"], mocap.lengths):
-        if subject not in positions_2d:
-            known = ", ".join(sorted(map(str, positions_2d)))
-            raise InputError(npz, f"no detections for subject {subject} (has: {known})")
-        sequences = as_mapping(positions_2d[subject], npz, f"positions_2d[{subject!r}]")
-        if sequence not in sequences:
-            raise InputError(npz, f"no detections for {subject} {sequence!r}, which the mocap has")
-        cameras = as_list(sequences[sequence], npz, f"positions_2d[{subject!r}][{sequence!r}]")
-        if len(cameras) != len(CAMERA_IDS):
-            raise InputError(npz, f"{subject} {sequence!r}: {len(cameras)} cameras, expected {len(CAMERA_IDS)}")
-        for camera, track in zip(CAMERA_IDS, cameras):
-            what = f"{subject} {sequence!r} camera {camera}"
-            track = as_numeric(track, npz, what)
-            if track.ndim == 3 and track.shape[-1] == 3:  # x, y, score
-                track = track[..., :2]
-            tracks.append(to_h36m17(check_keypoints(track, npz, what, H36M_17.num_joints, int(length)), layout))
+    runs = zip(mocap.keys["subject"], mocap.keys["sequence"], mocap.lengths)
+    with progress(runs, total=len(mocap), desc=f"{source} 2D", unit=" sequences") as bar:
+        for subject, sequence, length in bar:
+            if subject not in positions_2d:
+                known = ", ".join(sorted(map(str, positions_2d)))
+                raise InputError(npz, f"no detections for subject {subject} (has: {known})")
+            sequences = as_mapping(positions_2d[subject], npz, f"positions_2d[{subject!r}]")
+            if sequence not in sequences:
+                raise InputError(npz, f"no detections for {subject} {sequence!r}, which the mocap has")
+            cameras = as_list(sequences[sequence], npz, f"positions_2d[{subject!r}][{sequence!r}]")
+            if len(cameras) != len(CAMERA_IDS):
+                raise InputError(npz, f"{subject} {sequence!r}: {len(cameras)} cameras, expected {len(CAMERA_IDS)}")
+            for camera, track in zip(CAMERA_IDS, cameras):
+                what = f"{subject} {sequence!r} camera {camera}"
+                track = as_numeric(track, npz, what)
+                if track.ndim == 3 and track.shape[-1] == 3:  # x, y, score
+                    track = track[..., :2]
+                tracks.append(to_h36m17(check_keypoints(track, npz, what, H36M_17.num_joints, int(length)), layout))
     write_h36m_2d(
         mocap,
         np.concatenate(tracks),

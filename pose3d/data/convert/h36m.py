@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from pose3d.core.progress import progress
 from pose3d.data.convert.cdf import read_pose
 from pose3d.data.convert.pose_tables import key_columns
 from pose3d.data.h36m import FRAME_RATE, action_of, feature_files
@@ -79,12 +80,14 @@ def _read_feature(root: str | Path, subjects: Sequence[str], feature: str, width
     if len(set(subjects)) != len(subjects):
         raise ValueError(f"subjects listed twice: {list(subjects)}")
     rec = _Recordings(keys={"subject": [], "sequence": [], "action": []}, arrays=[], files=[])
-    for subject in subjects:
-        files = feature_files(root, subject, feature)
-        for sequence in sorted(files):
-            rec.arrays.append((read_pose(files[sequence], width) / divisor).astype(np.float32))
-            rec.files.append(files[sequence])
-            rec.keys["subject"].append(subject)
-            rec.keys["sequence"].append(sequence)
-            rec.keys["action"].append(action_of(sequence))
+    files = {subject: feature_files(root, subject, feature) for subject in subjects}
+    with progress(total=sum(map(len, files.values())), desc=f"read {feature}", unit=" files") as bar:
+        for subject in subjects:
+            for sequence in sorted(files[subject]):
+                rec.arrays.append((read_pose(files[subject][sequence], width) / divisor).astype(np.float32))
+                rec.files.append(files[subject][sequence])
+                rec.keys["subject"].append(subject)
+                rec.keys["sequence"].append(sequence)
+                rec.keys["action"].append(action_of(sequence))
+                bar.update()
     return rec

@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 
 from pose3d.core.errors import InputError, one_line
+from pose3d.core.progress import progress
 from pose3d.data.camera import CAMERA_IDS
 from pose3d.data.convert.pose_tables import check_keypoints, read_mocap, write_h36m_2d
 from pose3d.data.h36m import action_of, rename_sequence, subject_dir
@@ -29,22 +30,24 @@ def convert_stacked_hourglass(root: str | Path, poses_3d: str | Path, out: str |
     mocap, _ = read_mocap(poses_3d)
     files: dict[str, dict[tuple[str, str], Path]] = {}
     tracks, sources = [], []
-    for subject, sequence, length in zip(mocap.keys["subject"], mocap.keys["sequence"], mocap.lengths):
-        if subject not in files:
-            files[subject] = _detection_files(root, subject)
-        for camera in CAMERA_IDS:
-            path = files[subject].get((sequence, camera))
-            if path is None:
-                raise InputError(
-                    subject_dir(root, subject) / FOLDER,
-                    f"no detections for {subject} {sequence!r} camera {camera}, which the mocap has",
+    sequences = zip(mocap.keys["subject"], mocap.keys["sequence"], mocap.lengths)
+    with progress(sequences, total=len(mocap), desc="sh 2D", unit=" sequences") as bar:
+        for subject, sequence, length in bar:
+            if subject not in files:
+                files[subject] = _detection_files(root, subject)
+            for camera in CAMERA_IDS:
+                path = files[subject].get((sequence, camera))
+                if path is None:
+                    raise InputError(
+                        subject_dir(root, subject) / FOLDER,
+                        f"no detections for {subject} {sequence!r} camera {camera}, which the mocap has",
+                    )
+                tracks.append(
+                    check_keypoints(_read_poses(path), path, "dataset 'poses'", H36M_16.num_joints, int(length))[
+                        :, SH_TO_H36M_16
+                    ]
                 )
-            tracks.append(
-                check_keypoints(_read_poses(path), path, "dataset 'poses'", H36M_16.num_joints, int(length))[
-                    :, SH_TO_H36M_16
-                ]
-            )
-            sources.append(path)
+                sources.append(path)
     write_h36m_2d(
         mocap,
         np.concatenate(tracks),

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 from cdflib.cdfwrite import CDF
+from tqdm import tqdm
 
 from pose3d.core.atomic import atomic_path
+from pose3d.core.progress import progress
 from pose3d.data.camera import CAMERA_IDS, extrinsics, intrinsics, project, world_to_camera
 from pose3d.data.demo.body import Body, angles_record, make_body
 from pose3d.data.demo.coverage import Coverage
@@ -26,6 +28,8 @@ from pose3d.data.demo.sequences import BORROWED_RIG, DETECTION_ONLY, SIZES, Sequ
 from pose3d.data.h36m import SKIPPED_SEQUENCES, SUBJECTS_3D, TEST_SUBJECTS
 from pose3d.data.skeleton import COCO_17, H36M_17, H36M_32_TO_17
 
+log = logging.getLogger(__name__)
+
 _MOTION, _DETECTOR, _BODY, _COCO_DETECTOR = 0, 1, 2, 3  # generator streams
 _LONGER_2D = 0.1  # share of sequences whose video has a few more frames than the mocap
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -33,8 +37,6 @@ CPN_FILE = "data_2d_h36m_cpn_ft_h36m_dbb.npz"
 COCO_FILE = "data_2d_h36m_detectron_pt_coco.npz"
 HP3D_FILE = "data_test_3dhp.npz"
 PW3D_FILE = "pw3d_test.pkl"
-
-log = logging.getLogger(__name__)
 
 
 def write_demo(out_dir: str | Path, size: str = "small", seed: int = 0) -> None:
@@ -51,7 +53,9 @@ def write_demo(out_dir: str | Path, size: str = "small", seed: int = 0) -> None:
     out = Path(out_dir)
     subjects = sorted((*SUBJECTS_3D, *DETECTION_ONLY), key=lambda s: int(s[1:]))
     coverage = Coverage()
-    detections = {subject: _write_subject(out / "h36m", subject, size, seed, coverage) for subject in subjects}
+    sequences = sum(len(subject_sequences(subject)) for subject in subjects)
+    with progress(total=sequences, desc=f"demo data ({size})", unit=" sequences") as bar:
+        detections = {subject: _write_subject(out / "h36m", subject, size, seed, coverage, bar) for subject in subjects}
     for group in coverage.groups():
         log.info("demo coverage, %s", coverage.summary(group))
     for file, layout, index, left, right in (
@@ -66,6 +70,17 @@ def write_demo(out_dir: str | Path, size: str = "small", seed: int = 0) -> None:
     write_npz(out / HP3D_FILE, data=mpi_inf_3dhp(size, seed))
     with atomic_path(out / PW3D_FILE, ".pkl") as tmp, tmp.open("wb") as handle:
         pickle.dump(pw3d(size, seed), handle, protocol=4)
+    log.info(
+        "wrote the %s demo dataset (seed %d) to %s: %d sequences of %d subjects, %s, %s, %s",
+        size,
+        seed,
+        out,
+        sequences,
+        len(subjects),
+        CPN_FILE,
+        HP3D_FILE,
+        PW3D_FILE,
+    )
 
 
 def subject_body(subject: str, seed: int) -> Body:
@@ -88,10 +103,10 @@ def sequence_motion(subject: str, seq: Sequence, body: Body, size: str, seed: in
 
 
 def _write_subject(
-    root: Path, subject: str, size: str, seed: int, coverage: Coverage
+    root: Path, subject: str, size: str, seed: int, coverage: Coverage, bar: tqdm
 ) -> dict[str, tuple[list[np.ndarray], list[np.ndarray]]]:
     """Write the CDFs of one subject (if it has mocap) and add them to ``coverage``; return its CPN and COCO
-    detections per sequence."""
+    detections per sequence. Advances ``bar`` by one per sequence."""
     number = int(subject[1:])
     body = subject_body(subject, seed)
     rig = BORROWED_RIG.get(subject, subject)
@@ -110,6 +125,7 @@ def _write_subject(
                 features / "D3_Angles" / f"{seq.stem}.cdf",
                 angles_record(motion.root[:frames] * 1000.0, motion.angles[:frames]),
             )
+        bar.update()
         if skipped:
             continue
         streams = {}

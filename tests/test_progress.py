@@ -1,0 +1,85 @@
+"""Progress bars on a terminal, periodic log lines in a file (what Snakemake job logs get)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import sys
+import time
+
+import pytest
+
+from pose3d.core.errors import InputError
+from pose3d.core.progress import INTERVAL_ENV, LOG_INTERVAL_S, log_interval, progress
+
+LINE = re.compile(r"^work: +(\d+)% (\d+)/100 \[\d\d:\d\d<[^,]+, [\d.?]+ steps/s(, .*)?\]$")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _work(seconds: float, note: str | None = None) -> None:
+    """100 steps spread over ``seconds``."""
+    with progress(total=100, desc="work", unit=" steps") as bar:
+        for _ in range(100):
+            time.sleep(seconds / 100)
+            bar.update()
+            if note:
+                bar.set_postfix_str(note, refresh=False)
+
+
+def test_log_lines_come_once_per_interval_and_at_the_end(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(INTERVAL_ENV, "0.3")
+    with caplog.at_level(logging.INFO, logger="pose3d.progress"):
+        _work(1.5, note="loss 0.5")
+    lines = [record.getMessage() for record in caplog.records if record.name == "pose3d.progress"]
+    matches = [LINE.match(line) for line in lines]
+    assert all(matches), lines
+    percents = [int(match[1]) for match in matches if match]
+    assert percents[-1] == 100 and lines[-1].endswith("loss 0.5]")
+    assert 2 <= len(lines) <= 7, lines  # ~1.5 s / 0.3 s, never one per step
+    assert percents == sorted(percents) and any(0 < p < 100 for p in percents)
+    stamps = [record.created for record in caplog.records if record.name == "pose3d.progress"]
+    assert all(later - earlier >= 0.29 for earlier, later in zip(stamps[:-2], stamps[1:-1]))
+
+
+def test_work_shorter_than_the_interval_leaves_no_lines(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv(INTERVAL_ENV, raising=False)
+    with caplog.at_level(logging.INFO, logger="pose3d.progress"):
+        _work(0.1)
+    assert log_interval() == LOG_INTERVAL_S <= 30  # job logs show progress at least twice a minute
+    assert not [record for record in caplog.records if record.name == "pose3d.progress"]
+
+
+def test_terminal_gets_a_bar_and_log_records_above_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    logger = logging.getLogger("pose3d.test_progress")
+    handler = logging.StreamHandler(terminal)
+    logging.getLogger().addHandler(handler)
+    try:
+        with caplog.at_level(logging.INFO), progress(total=4, desc="work", unit=" steps") as bar:
+            bar.update(2)
+            logger.info("half way")
+            bar.update(2)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    drawn = terminal.getvalue()
+    assert "\r" in drawn and "|" in drawn and "4/4" in drawn  # a redrawn bar
+    assert "half way" in drawn
+    assert not [record for record in caplog.records if record.name == "pose3d.progress"]
+
+
+def test_bad_interval_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(INTERVAL_ENV, "soon")
+    with pytest.raises(InputError, match=f"{INTERVAL_ENV}: expected a number of seconds >= 0, got 'soon'"):
+        log_interval()
