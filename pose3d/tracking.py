@@ -151,15 +151,17 @@ class TrainingRun:
     def log_checkpoint(self, checkpoint: Path, model: torch.nn.Module, input_shape: Sequence[int]) -> None:
         """The checkpoint file as an artifact and the network as an ``mlflow.pytorch`` model.
 
-        ``input_shape`` (one sample, e.g. (16, 2)) gives the example input that records the model signature.
+        The model is saved as an exported program (``torch.export``, MLflow's ``pt2`` format), which
+        loads without unpickling code. ``input_shape`` (one sample, e.g. (16, 2)) gives the example
+        input that records the signature; it holds two samples, so the batch size stays free.
         """
         mlflow.log_artifact(str(checkpoint), artifact_path="checkpoint")
-        example = np.zeros((1, *input_shape), dtype=np.float32)
+        example = np.zeros((2, *input_shape), dtype=np.float32)
         mlflow.pytorch.log_model(
             model.cpu().eval(),
             name="model",
             input_example=example,
-            serialization_format="pickle",
+            serialization_format="pt2",
             pip_requirements=[f"torch=={torch.__version__.split('+')[0]}", "pose3d"],
         )
 
