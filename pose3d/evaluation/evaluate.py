@@ -115,6 +115,25 @@ def pw3d_rows(pred: np.ndarray, clips: Clips, predicts_root: bool) -> list[dict[
     ]
 
 
+def _scored(clips: Clips) -> str:
+    """What a test set held: frames (valid ones where not all are), clips, subjects and actions."""
+    parts = [f"{len(clips)} frames" if clips.valid.all() else f"{int(clips.valid.sum())} valid of {len(clips)} frames"]
+    parts.append(f"{clips.num_clips} clips")
+    subjects = sorted(set(clips.subject) - {""}, key=lambda subject: (len(subject), subject))
+    if subjects:
+        parts.append(f"subjects {' '.join(subjects)}")
+    actions = set(clips.action) - {""}
+    if actions:
+        parts.append(f"{len(actions)} actions")
+    return ", ".join(parts)
+
+
+def _log_scores(run: str, dataset: str, clips: Clips, rows: list[dict[str, Any]]) -> None:
+    """One log line per test set: what was scored and the headline numbers (``Average`` / ``All`` rows)."""
+    headline = ", ".join(f"{row['metric']} {row['value']:.2f}" for row in rows if row["action"] in ("Average", "All"))
+    log.info("%s on %s (%s): %s", run, dataset, _scored(clips), headline)
+
+
 def _write(rows: list[dict[str, Any]], run: str, model: str, input_2d: str, out: str | Path) -> pd.DataFrame:
     frame = pd.DataFrame(rows).assign(run=run, model=model, input=input_2d)[list(COLUMNS)]
     write_table(pa.Table.from_pandas(frame, preserve_index=False), out)
@@ -144,15 +163,25 @@ def evaluate(
     model.to(device)
     chunk, pad = settings.get("test_chunk", 31), settings.get("test_pad", 25)
 
+    run = f"{name}-{input_2d}"
+    log.info("evaluating %s (%s) on %s; errors in mm, PCK and AUC in %%", run, checkpoint, device)
+
     clips = load_h36m(poses_3d, poses_2d, settings["test_subjects"], num_joints=spec.num_joints)
     rows = h36m_rows(predict(model, name, clips, device, chunk, pad), clips, spec.predicts_root)
-    if spec.num_joints == 17 and hp3d:
-        hp = load_3dhp(hp3d)
-        rows += hp3d_rows(predict(model, name, hp, device, chunk, pad), hp, spec.predicts_root)
-    if spec.num_joints == 17 and pw3d:
-        pw = load_3dpw(pw3d)
-        rows += pw3d_rows(predict(model, name, pw, device, chunk, pad), pw, spec.predicts_root)
-    frame = _write(rows, f"{name}-{input_2d}", name, input_2d, out)
+    _log_scores(run, "h36m", clips, rows)
+    for dataset, path, load, score in (("3dhp", hp3d, load_3dhp, hp3d_rows), ("3dpw", pw3d, load_3dpw, pw3d_rows)):
+        if not path:
+            log.info("%s on %s: skipped (no test set given)", run, dataset)
+        elif spec.num_joints != 17:
+            log.info(
+                "%s on %s: skipped (%d-joint model; the test set is scored on 17 joints)", run, dataset, spec.num_joints
+            )
+        else:
+            test = load(path)
+            scored = score(predict(model, name, test, device, chunk, pad), test, spec.predicts_root)
+            _log_scores(run, dataset, test, scored)
+            rows += scored
+    frame = _write(rows, run, name, input_2d, out)
     if tracking and saved.get("mlflow_run_id"):
         log_evaluation(tracking["tracking_uri"], saved["mlflow_run_id"], frame)
     return frame
@@ -171,4 +200,6 @@ def evaluate_mean_pose(
     test = load_h36m(poses_3d, poses_2d, test_subjects, num_joints=17)
     mean_pose = root_relative(train.positions).mean(axis=0)
     pred = np.broadcast_to(mean_pose, test.positions.shape).copy()
-    return _write(h36m_rows(pred, test, False), f"mean_pose-{input_2d}", "mean_pose", input_2d, out)
+    rows = h36m_rows(pred, test, False)
+    _log_scores(f"mean_pose-{input_2d}", "h36m", test, rows)
+    return _write(rows, f"mean_pose-{input_2d}", "mean_pose", input_2d, out)
