@@ -20,7 +20,7 @@ RELEASED_SIZES = {
     "tgraphnet": 3_983_146,
     "tgraphnet_traj": 3_983_146,
 }
-#: FACTS: TGraphNet with temporal kernel 5, counted with the unused 48x48 matrix.
+#: The earlier TGraphNet release behind the published numbers (temporal kernel 5), with the unused 48x48 matrix.
 RELEASED_KERNEL5_WITH_UNUSED = 4_935_722
 SMALL_TGRAPHNET = {"channels": 8}
 
