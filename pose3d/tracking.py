@@ -27,6 +27,7 @@ from filelock import FileLock
 from mlflow.tracking import MlflowClient
 
 from pose3d.core.atomic import atomic_path
+from pose3d.core.progress import on_terminal
 from pose3d.data.h36m import ACTIONS
 
 #: Environment variable through which the workflow passes its parent run to the jobs.
@@ -187,7 +188,7 @@ def training_run(
     run_id: str | None = None,
 ) -> Iterator[TrainingRun]:
     """Open (or, when resuming, reopen) the run of a training job; mark it FAILED/KILLED if the job fails."""
-    mlflow.set_tracking_uri(tracking["tracking_uri"])
+    _use(tracking["tracking_uri"])
     experiment_id = tracking["experiment_id"]
     output = str(Path(output).resolve())
     parent = os.environ.get(PARENT_RUN_ENV)
@@ -228,7 +229,7 @@ def training_run(
 
 def log_evaluation(tracking_uri: str, run_id: str, metrics: pd.DataFrame) -> None:
     """Attach evaluation results to the run of the evaluated model: per-action metrics and tables."""
-    mlflow.set_tracking_uri(tracking_uri)
+    _use(tracking_uri)
     with mlflow.start_run(run_id=run_id):
         summary = metrics[metrics["action"].isin(["Average", "All"])]
         mlflow.log_metrics({f"{row.dataset}.{row.metric}": float(row.value) for row in summary.itertuples()})
@@ -248,6 +249,13 @@ def log_evaluation(tracking_uri: str, run_id: str, metrics: pd.DataFrame) -> Non
         mlflow.log_table(wide, artifact_file="evaluation/h36m_per_action.json")
         mlflow.log_text(wide.to_csv(index=False), "evaluation/h36m_per_action.csv")
         mlflow.log_text(metrics.to_csv(index=False), "evaluation/metrics.csv")
+
+
+def _use(tracking_uri: str) -> None:
+    """Log to ``tracking_uri``; in a job log, without MLflow's artifact progress bars (one long line each)."""
+    if not on_terminal():
+        os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    mlflow.set_tracking_uri(tracking_uri)
 
 
 def _psutil_available() -> bool:
