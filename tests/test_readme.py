@@ -10,7 +10,8 @@ A command is one line of a ```bash (sh, shell, console) block, without its trail
 - it needs what a test machine lacks and this module checks Snakemake's plan for it instead
   (:data:`PLANS_ONLY`, with the reason);
 - ``.ci/run`` runs it verbatim (installing, the test command);
-- another test module holds it verbatim (and runs it there); or
+- another test module holds it verbatim (and runs it there), or reads README.md and names the
+  README section that holds it, in quotes (it runs that section's commands as written); or
 - :data:`COVERED_ELSEWHERE` says why no test can run it and what covers it instead.
 
 :func:`test_every_readme_command_is_covered` fails listing every README command that none of these
@@ -75,7 +76,7 @@ DATA_JOBS = {
     "convert_h36m_positions": 1,
     "convert_h36m_angles": 1,
     "project_gt_2d": 1,
-    "convert_cpn": 1,
+    "convert_detections": 2,  # CPN and COCO keypoints
     "convert_3dhp": 1,
     "convert_3dpw": 1,
     "data": 1,
@@ -85,7 +86,7 @@ DATA_JOBS = {
 #: (ONE_CONVERSION is the first of :data:`RUNS`, which checks it in a fresh checkout).
 FRESH_PLANS = {
     ALL_TABLES: DATA_JOBS,
-    TRAIN_ONE: {"demo_data": 1, "convert_h36m_positions": 1, "convert_cpn": 1, "tracking_store": 1, "train": 1},
+    TRAIN_ONE: {"demo_data": 1, "convert_h36m_positions": 1, "convert_detections": 1, "tracking_store": 1, "train": 1},
     TRAIN_GT: {"demo_data": 1, "convert_h36m_positions": 1, "project_gt_2d": 1, "tracking_store": 1, "train": 1},
 }
 
@@ -155,28 +156,41 @@ COVERED_ELSEWHERE = {
 
 def readme_commands(text: str) -> list[str]:
     """The commands of README's shell code blocks, in order (see the module docstring)."""
-    commands = []
-    for block in re.findall(r"^```(?:bash|sh|shell|console)\n(.*?)^```", text, flags=re.M | re.S):
-        for line in re.sub(r"\s*\\\n\s*", " ", block).splitlines():
-            line = re.sub(r"\s+#\s.*$", "", line.strip().removeprefix("$ "))
-            if line and not line.startswith("#"):
-                commands += [part.strip() for part in line.split(" && ")]
-    return commands
+    return [command for _, command in readme_commands_by_section(text)]
 
 
-def _tested_elsewhere(command: str) -> bool:
-    """Whether .ci/run or another test module holds the command verbatim."""
+def readme_commands_by_section(text: str) -> list[tuple[str, str]]:
+    """(title of the enclosing ``##`` section, command) for every command of README's shell code blocks."""
+    found = []
+    for section in re.split(r"^(?=## )", text, flags=re.M):
+        title = section.splitlines()[0].removeprefix("## ").strip() if section.startswith("## ") else ""
+        for block in re.findall(r"^```(?:bash|sh|shell|console)\n(.*?)^```", section, flags=re.M | re.S):
+            for line in re.sub(r"\s*\\\n\s*", " ", block).splitlines():
+                line = re.sub(r"\s+#\s.*$", "", line.strip().removeprefix("$ "))
+                if line and not line.startswith("#"):
+                    found += [(title, part.strip()) for part in line.split(" && ")]
+    return found
+
+
+def _tested_elsewhere(section: str, command: str) -> bool:
+    """Whether .ci/run runs the command verbatim, or another test module holds it or runs its README section."""
     if command in (line.strip() for line in CI.read_text().splitlines()):
         return True
-    others = [path for path in (REPO / "tests").glob("test_*.py") if path.name != Path(__file__).name]
-    return any(command in path.read_text() for path in others)
+    for path in (REPO / "tests").glob("test_*.py"):
+        source = path.read_text() if path.name != Path(__file__).name else ""
+        if command in source or ("README.md" in source and f'"{section}"' in source):
+            return True
+    return False
 
 
 def test_every_readme_command_is_covered() -> None:
-    commands = readme_commands(README.read_text())
+    found = readme_commands_by_section(README.read_text())
+    commands = [command for _, command in found]
     assert QUICK_START in commands and "python -m pytest -q" in commands  # the parser finds the quick start
     ours = {run.command for run in RUNS} | set(PLANS_ONLY) | {PUBLISHED_SH} | set(COVERED_ELSEWHERE)
-    uncovered = [command for command in commands if command not in ours and not _tested_elsewhere(command)]
+    uncovered = [
+        command for section, command in found if command not in ours and not _tested_elsewhere(section, command)
+    ]
     assert not uncovered, "README commands that no test runs:\n" + "\n".join(uncovered)
     stale = sorted(ours - set(commands))
     assert not stale, "listed here but no longer in README.md:\n" + "\n".join(stale)
