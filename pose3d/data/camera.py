@@ -148,3 +148,15 @@ def denormalize_screen(x: np.ndarray, w: np.ndarray | float, h: np.ndarray | flo
     shifted[..., 1] += np.asarray(h / w, dtype=x.dtype)
     shifted[..., 0] += 1.0
     return shifted * np.asarray(w, dtype=x.dtype)[..., None] / 2.0
+
+
+def rotate_to_world(x_cam: np.ndarray, subject: str, camera: str | int) -> np.ndarray:
+    """Camera-frame vectors (..., 3) turned into world axes without moving them (root-relative poses
+    stand upright, z up); the camera's translation is not applied."""
+    ext = extrinsics(subject, camera)
+    return camera_to_world(np.asarray(x_cam, dtype=np.float64), Extrinsics(ext.orientation, (0.0, 0.0, 0.0)))
+
+
+def optical_axis(subject: str, camera: str | int) -> np.ndarray:
+    """Unit world direction along which the camera looks (its +z axis)."""
+    return rotate_to_world(np.array([0.0, 0.0, 1.0]), subject, camera)

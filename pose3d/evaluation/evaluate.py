@@ -18,8 +18,8 @@ from pose3d.core.errors import InputError
 from pose3d.data.h36m import ACTIONS
 from pose3d.data.loader import Clips, load_3dhp, load_3dpw, load_h36m
 from pose3d.data.parquet_io import write_table
-from pose3d.data.skeleton import H36M_17_3DHP_14
-from pose3d.evaluation.metrics import auc, mpjpe, mpjve, n_mpjpe, p_mpjpe, pck
+from pose3d.data.skeleton import H36M_17_3DHP_14, LAYOUTS
+from pose3d.evaluation.metrics import auc, joint_errors, mpjpe, mpjve, n_mpjpe, p_mpjpe, pck
 from pose3d.models import MODELS
 from pose3d.models.checkpoints import load_checkpoint
 from pose3d.models.predict import predict, root_relative, root_relative_prediction
@@ -72,7 +72,17 @@ def h36m_rows(pred: np.ndarray, clips: Clips, predicts_root: bool) -> list[dict[
         {"dataset": "h36m", "split": "test", "action": action, "metric": "mpjve", "value": value, "frames": n}
         for action, value, n in per_action(velocity, clips.action[later])
     ]
-    return rows
+    return rows + per_joint_rows(pose, target)
+
+
+def per_joint_rows(pose: np.ndarray, target: np.ndarray) -> list[dict[str, Any]]:
+    """MPJPE of each joint but the root (always 0) over all frames: metric ``joint_mpjpe.<joint name>``."""
+    [skeleton] = [layout for layout in LAYOUTS.values() if layout.num_joints == pose.shape[-2]]
+    errors = joint_errors(pose, target).mean(axis=0)
+    return [
+        {"dataset": "h36m", "split": "test", "action": "All", "metric": f"joint_mpjpe.{joint}", "value": float(value), "frames": len(pose)}
+        for joint, value in zip(skeleton.joints[1:], errors[1:])
+    ]
 
 
 def hp3d_rows(pred: np.ndarray, clips: Clips, predicts_root: bool) -> list[dict[str, Any]]:
