@@ -24,6 +24,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/lift.smk"
 
 
@@ -34,21 +35,16 @@ localrules:
     tables,
 
 
-onstart:
-    start_tracking_invocation()
-
-
 onsuccess:
-    end_tracking_invocation(success=True)
+    close_interrupted_runs()
 
 
 onerror:
-    end_tracking_invocation(success=False)
+    close_interrupted_runs()
 
 
 rule all:
     input:
         table_outputs(),
-        "results/figures/mpjpe_per_action.png",
-        "results/figures/training_curves.png",
+        figure_outputs(),
     default_target: True

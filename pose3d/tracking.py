@@ -1,19 +1,24 @@
-"""MLflow tracking: one experiment per config, one run per trained model, one parent run per workflow invocation.
+"""MLflow tracking: one experiment per config, one run per trained model, no container runs.
 
 Runs are written from separate processes, so the store and the experiment are created once, up
 front (:func:`ensure_experiment`), and jobs address the experiment by id. A run is tied to the
 checkpoint it produces (tag ``pose3d.output``): a resumed training job reopens its run, and a fresh
-one marks earlier runs of the same output as superseded, so the UI never shows two current runs
-for one model.
+one retires earlier runs of the same output (tagged ``pose3d.superseded_by`` and deleted, so they
+leave the default view but can be restored), so the UI shows exactly one current run per model.
+
+Evaluation writes onto the training run itself: headline metrics (rounded to 0.01) that the
+run's logged model carries too, so MLflow's Models page lists one row per trained model with
+those metrics as columns; per-action metrics and tables; figures and animations as artifacts.
+With a local SQLite store, artifact locations are stored relative to the project folder, so a
+copied project still serves its artifacts (start ``mlflow ui`` in the project folder).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,10 +35,30 @@ from pose3d.core.atomic import atomic_path
 from pose3d.core.progress import on_terminal
 from pose3d.data.h36m import ACTIONS
 
-#: Environment variable through which the workflow passes its parent run to the jobs.
-PARENT_RUN_ENV = "POSE3D_MLFLOW_PARENT_RUN"
 OUTPUT_TAG = "pose3d.output"
 SUPERSEDED_TAG = "pose3d.superseded_by"
+#: Folder (relative to the project) of the artifacts of a local SQLite store.
+LOCAL_ARTIFACTS = "mlruns"
+#: Metrics shown as columns for every model: Human3.6M Protocol #1 and #2, and the cross-dataset
+#: numbers of 17-joint models (3DHP PCK/AUC/MPJPE over 17 joints, 3DPW MPJPE/PA-MPJPE).
+HEADLINE_METRICS = (
+    ("h36m", "mpjpe"),
+    ("h36m", "p_mpjpe"),
+    ("3dhp", "pck150_17"),
+    ("3dhp", "auc_17"),
+    ("3dhp", "mpjpe_17"),
+    ("3dpw", "mpjpe"),
+    ("3dpw", "pa_mpjpe"),
+)
+DECIMALS = 2
+
+
+def _local_sqlite(tracking_uri: str) -> Path | None:
+    """The database file of a ``sqlite:///relative/path.db`` URI; None for any other store."""
+    prefix = "sqlite:///"
+    if not tracking_uri.startswith(prefix) or tracking_uri.startswith(prefix + "/"):
+        return None
+    return Path(tracking_uri.removeprefix(prefix))
 
 
 def _local_store(tracking_uri: str) -> Path | None:
@@ -59,11 +84,28 @@ def _store_lock(tracking_uri: str) -> Iterator[None]:
 
 
 def ensure_experiment(tracking_uri: str, experiment: str) -> str:
-    """Create the tracking store and the experiment if needed (safe when processes race); return its id."""
+    """Create the tracking store and the experiment if needed (safe when processes race); return its id.
+
+    MLflow stores a new experiment's artifact location as an absolute path; for a relative SQLite
+    store it is rewritten to ``mlruns/<id>``, relative to the project like the store itself.
+    """
     with _store_lock(tracking_uri):
         client = MlflowClient(tracking_uri)
         found = client.get_experiment_by_name(experiment)
-        return found.experiment_id if found else client.create_experiment(experiment)
+        if found:
+            return found.experiment_id
+        experiment_id = client.create_experiment(
+            experiment, tags={"mlflow.experimentKind": "custom_model_development"}
+        )
+        database = _local_sqlite(tracking_uri)
+        if database is not None:
+            with sqlite3.connect(database) as connection:  # no MLflow API changes an artifact location
+                connection.execute(
+                    "UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?",
+                    (f"{LOCAL_ARTIFACTS}/{experiment_id}", int(experiment_id)),
+                )
+            connection.close()
+        return experiment_id
 
 
 def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -> None:
@@ -89,24 +131,20 @@ def read_experiment_file(path: str | Path) -> dict[str, str]:
     return {"tracking_uri": record["tracking_uri"], "experiment_id": found.experiment_id}
 
 
-def start_invocation(tracking_uri: str, experiment: str, targets: Sequence[str]) -> str:
-    """Open the parent run of one workflow invocation and return its id."""
+def close_interrupted(tracking_uri: str, experiment: str, project: str | Path) -> list[str]:
+    """Mark runs of this project that a killed job left RUNNING as KILLED (after the workflow stopped);
+    a resumed job reopens its run, so the run comes back FINISHED. Returns the closed run ids."""
     client = MlflowClient(tracking_uri)
-    run = client.create_run(
-        ensure_experiment(tracking_uri, experiment),
-        run_name=f"workflow {time.strftime('%Y-%m-%d %H:%M:%S')}",
-        tags={
-            "pose3d.kind": "workflow",
-            "pose3d.targets": " ".join(targets) or "(default)",
-            "pose3d.git_commit": git_commit(),
-        },
-    )
-    return run.info.run_id
-
-
-def end_invocation(tracking_uri: str, run_id: str, success: bool) -> None:
-    """Close the parent run as FINISHED or FAILED."""
-    MlflowClient(tracking_uri).set_terminated(run_id, "FINISHED" if success else "FAILED")
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        return []
+    prefix = str(Path(project).resolve())
+    closed = []
+    for run in client.search_runs([found.experiment_id], filter_string="attributes.status = 'RUNNING'"):
+        if run.data.tags.get(OUTPUT_TAG, "").startswith(prefix):
+            client.set_terminated(run.info.run_id, "KILLED")
+            closed.append(run.info.run_id)
+    return closed
 
 
 def git_commit() -> str:
@@ -160,7 +198,7 @@ class TrainingRun:
         example = np.zeros((2, *input_shape), dtype=np.float32)
         mlflow.pytorch.log_model(
             model.cpu().eval(),
-            name="model",
+            name=mlflow.active_run().info.run_name.removesuffix(" (superseded)"),
             input_example=example,
             serialization_format="pt2",
             pip_requirements=[f"torch=={torch.__version__.split('+')[0]}", "pose3d"],
@@ -168,15 +206,18 @@ class TrainingRun:
 
 
 def _supersede(client: MlflowClient, experiment_id: str, output: str, current: str) -> None:
-    """Mark earlier runs of the same output as superseded; close any left RUNNING by a killed job."""
+    """Retire earlier runs of the same output: tag them, close any left RUNNING, and delete them and their
+    logged models (MLflow keeps deleted runs restorable; the default view shows only the current one)."""
     query = f"tags.`{OUTPUT_TAG}` = '{output}'"
     for run in client.search_runs([experiment_id], filter_string=query):
-        if run.info.run_id == current or SUPERSEDED_TAG in run.data.tags:
+        if run.info.run_id == current:
             continue
         client.set_tag(run.info.run_id, SUPERSEDED_TAG, current)
-        client.set_tag(run.info.run_id, "mlflow.runName", f"{run.info.run_name} (superseded)")
         if run.info.status == "RUNNING":
-            client.set_terminated(run.info.run_id, "FAILED")
+            client.set_terminated(run.info.run_id, "KILLED")
+        for model in client.search_logged_models([experiment_id], filter_string=f"source_run_id = '{run.info.run_id}'"):
+            client.delete_logged_model(model.model_id)
+        client.delete_run(run.info.run_id)
 
 
 @contextmanager
@@ -191,7 +232,6 @@ def training_run(
     _use(tracking["tracking_uri"])
     experiment_id = tracking["experiment_id"]
     output = str(Path(output).resolve())
-    parent = os.environ.get(PARENT_RUN_ENV)
     system_metrics = _psutil_available()
     if run_id is None:
         active = mlflow.start_run(
@@ -214,8 +254,6 @@ def training_run(
         _supersede(MlflowClient(), experiment_id, output, active.info.run_id)
     else:
         active = mlflow.start_run(run_id=run_id, log_system_metrics=system_metrics)
-    if parent:
-        mlflow.set_tag("mlflow.parentRunId", parent)
     try:
         yield TrainingRun(active.info.run_id)
     except KeyboardInterrupt:
@@ -228,27 +266,66 @@ def training_run(
 
 
 def log_evaluation(tracking_uri: str, run_id: str, metrics: pd.DataFrame) -> None:
-    """Attach evaluation results to the run of the evaluated model: per-action metrics and tables."""
+    """Attach evaluation results to the run of the evaluated model (values rounded to 0.01).
+
+    Headline metrics (:data:`HEADLINE_METRICS`) go on the run and its logged model; per-action
+    metrics ``h36m.<metric>.<action>`` on the run; per-action tables (actions x metrics) as an MLflow
+    table and CSV, and the long table as CSV.
+    """
     _use(tracking_uri)
+    client = MlflowClient()
+    values = {
+        f"{row.dataset}.{row.metric}": round(float(row.value), DECIMALS) for row in _summary(metrics).itertuples()
+    }
+    headline = {key: values[key] for key in (f"{d}.{m}" for d, m in HEADLINE_METRICS) if key in values}
+    models = client.search_logged_models(
+        [client.get_run(run_id).info.experiment_id], filter_string=f"source_run_id = '{run_id}'"
+    )
     with mlflow.start_run(run_id=run_id):
-        summary = metrics[metrics["action"].isin(["Average", "All"])]
-        mlflow.log_metrics({f"{row.dataset}.{row.metric}": float(row.value) for row in summary.itertuples()})
-        per_action = metrics[metrics["dataset"] == "h36m"]
+        mlflow.log_metrics(values)
+        for model in models:
+            mlflow.log_metrics(headline, model_id=model.model_id)
+        per_action = metrics[(metrics["dataset"] == "h36m") & metrics["action"].isin(ACTIONS)]
         mlflow.log_metrics(
-            {
-                f"h36m.{row.metric}.{row.action}": float(row.value)
-                for row in per_action.itertuples()
-                if row.action != "Average"
-            }
+            {f"h36m.{row.metric}.{row.action}": round(float(row.value), DECIMALS) for row in per_action.itertuples()}
         )
-        wide = (
-            per_action.pivot(index="action", columns="metric", values="value")
-            .reindex([action for action in (*ACTIONS, "Average") if action in set(per_action["action"])])
-            .reset_index()
-        )
+        wide = per_action_table(metrics)
         mlflow.log_table(wide, artifact_file="evaluation/h36m_per_action.json")
         mlflow.log_text(wide.to_csv(index=False), "evaluation/h36m_per_action.csv")
-        mlflow.log_text(metrics.to_csv(index=False), "evaluation/metrics.csv")
+        mlflow.log_text(metrics.round({"value": DECIMALS}).to_csv(index=False), "evaluation/metrics.csv")
+
+
+def _summary(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Rows of whole-dataset numbers: Human3.6M averages over actions, 3DHP/3DPW totals (no per-joint rows)."""
+    whole = metrics["action"].isin(["Average", "All"]) & ~metrics["metric"].str.startswith("joint_")
+    return metrics[whole]
+
+
+def per_action_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Human3.6M actions (canonical order, then Average) x metrics, with the run name, rounded to 0.01."""
+    h36m = metrics[(metrics["dataset"] == "h36m") & metrics["action"].isin([*ACTIONS, "Average"])]
+    present = set(h36m["action"])
+    wide = (
+        h36m.pivot(index="action", columns="metric", values="value")
+        .reindex([action for action in (*ACTIONS, "Average") if action in present])
+        .round(DECIMALS)
+        .reset_index()
+    )
+    wide.insert(0, "run", metrics["run"].iloc[0])
+    return wide
+
+
+def log_files(tracking_uri: str, run_id: str, files: Sequence[str | Path], artifact_path: str) -> None:
+    """Log figures or animations as artifacts of a run (e.g. ``figures/``)."""
+    client = MlflowClient(tracking_uri)
+    for path in files:
+        client.log_artifact(run_id, str(path), artifact_path=artifact_path)
+
+
+def checkpoint_run(checkpoint: str | Path) -> str | None:
+    """The MLflow run that trained a checkpoint, as recorded in it (None for imported checkpoints)."""
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    return saved.get("mlflow_run_id") if isinstance(saved, dict) else None
 
 
 def _use(tracking_uri: str) -> None:

@@ -13,9 +13,13 @@ def _tables(args: argparse.Namespace) -> None:
 
 
 def _figures(args: argparse.Namespace) -> None:
-    from pose3d.evaluation.figures import write_figures
+    from pose3d.cli.viz import log_to_runs
+    from pose3d.visualization.charts import per_action_figure, per_joint_figure, training_curves_figure
 
-    write_figures(args.metrics, args.checkpoints, args.per_action, args.training)
+    per_action_figure(args.metrics, args.per_action)
+    per_joint_figure(args.metrics, args.per_joint)
+    training_curves_figure(args.checkpoints, args.training)
+    log_to_runs(args.tracking, args.checkpoints, [args.per_action, args.per_joint, args.training])
 
 
 def register(commands: Any) -> None:
@@ -26,9 +30,11 @@ def register(commands: Any) -> None:
     tables.add_argument("--out-dir", required=True, help="folder for mpjpe.csv, p_mpjpe.csv, ..., tables.md")
     tables.set_defaults(handler=_tables)
 
-    figures = commands.add_parser("figures", help="plot per-action errors and training curves")
+    figures = commands.add_parser("figures", help="plot per-action and per-joint errors and training curves")
     figures.add_argument("--metrics", required=True, help="results/tables/metrics.parquet")
     figures.add_argument("--checkpoints", nargs="+", required=True, help="model.pt files whose curves to plot")
     figures.add_argument("--per-action", required=True, help="output PNG of the per-action errors")
+    figures.add_argument("--per-joint", required=True, help="output PNG of the per-joint errors")
     figures.add_argument("--training", required=True, help="output PNG of the training curves")
+    figures.add_argument("--tracking", help="experiment.json: also log the figures onto each checkpoint's MLflow run")
     figures.set_defaults(handler=_figures)

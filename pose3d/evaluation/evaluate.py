@@ -80,7 +80,14 @@ def per_joint_rows(pose: np.ndarray, target: np.ndarray) -> list[dict[str, Any]]
     [skeleton] = [layout for layout in LAYOUTS.values() if layout.num_joints == pose.shape[-2]]
     errors = joint_errors(pose, target).mean(axis=0)
     return [
-        {"dataset": "h36m", "split": "test", "action": "All", "metric": f"joint_mpjpe.{joint}", "value": float(value), "frames": len(pose)}
+        {
+            "dataset": "h36m",
+            "split": "test",
+            "action": "All",
+            "metric": f"joint_mpjpe.{joint}",
+            "value": float(value),
+            "frames": len(pose),
+        }
         for joint, value in zip(skeleton.joints[1:], errors[1:])
     ]
 

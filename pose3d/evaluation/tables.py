@@ -57,8 +57,21 @@ def read_metrics(path: str | Path) -> pd.DataFrame:
     return long
 
 
+def _write_html(table: pd.DataFrame, path: Path) -> None:
+    """The table as a small HTML page (the Snakemake report shows HTML inline), two decimals."""
+    body = table.to_html(float_format="{:.2f}".format, na_rep="–", border=0) if len(table.columns) else "(no runs)"
+    style = (
+        "body{font-family:sans-serif;font-size:13px}table{border-collapse:collapse}"
+        "th,td{padding:3px 8px;text-align:right;border-bottom:1px solid #ddd}th{background:#f3f3f3}"
+    )
+    with atomic_path(path, suffix=".html") as tmp:
+        tmp.write_text(
+            f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><style>{style}</style></head>\n<body>{body}</body></html>\n"
+        )
+
+
 def write_tables(metrics: Sequence[str | Path], out_dir: str | Path, columns: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """Collect per-run metrics into mpjpe.csv, p_mpjpe.csv, 3dhp.csv, 3dpw.csv, metrics.parquet and tables.md."""
+    """Collect per-run metrics into mpjpe, p_mpjpe, 3dhp, 3dpw (.csv and .html), metrics.parquet and tables.md."""
     out_dir = Path(out_dir)
     long = pd.concat([read_metrics(path) for path in metrics], ignore_index=True)
     tables = {
@@ -69,6 +82,7 @@ def write_tables(metrics: Sequence[str | Path], out_dir: str | Path, columns: Se
     }
     for name, table in tables.items():
         _write_csv(table, out_dir / f"{name}.csv")
+        _write_html(table, out_dir / f"{name}.html")
     write_table(pa.Table.from_pandas(long, preserve_index=False), out_dir / "metrics.parquet")
     captions = {
         "mpjpe": "Human3.6M MPJPE (mm, Protocol #1), test subjects, frame-weighted per action; "

@@ -83,7 +83,9 @@ def _legend_below(fig: plt.Figure, ax: Axes, baselines: Sequence[str]) -> None:
     fig.legend(handles, labels, loc="lower center", ncols=min(len(labels), 4), fontsize="small", frameon=False)
 
 
-def per_action_figure(metrics: str | Path, out: str | Path, metrics_shown: Sequence[str] = ("mpjpe", "p_mpjpe")) -> None:
+def per_action_figure(
+    metrics: str | Path, out: str | Path, metrics_shown: Sequence[str] = ("mpjpe", "p_mpjpe")
+) -> None:
     """One panel per metric: bars per action and run (Human3.6M), the baseline as reference marks."""
     long = pd.read_parquet(metrics)
     table = long[long["dataset"] == "h36m"]
@@ -161,7 +163,9 @@ def training_curves_figure(checkpoints: Sequence[str | Path], out: str | Path) -
         ax.grid(alpha=0.3, which="both")
     fig.tight_layout(rect=(0, 0.12, 1, 1))
     handles = [Line2D([], [], **line_style(run)) for run in histories]
-    fig.legend(handles, list(histories), loc="lower center", ncols=min(len(histories), 5), fontsize="small", frameon=False)
+    fig.legend(
+        handles, list(histories), loc="lower center", ncols=min(len(histories), 5), fontsize="small", frameon=False
+    )
     _save(fig, out)
 
 

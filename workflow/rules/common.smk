@@ -1,8 +1,11 @@
 """Helpers shared by the rules: paths derived from the config, run names, wildcard constraints."""
 
 import json
+<<<<<<< HEAD
 import os
 import shlex
+=======
+>>>>>>> f2729f4 (WIP: figures rules, MLflow without parent runs, HTML tables)
 from pathlib import Path
 
 from pose3d import tracking
@@ -95,14 +98,14 @@ def table_outputs():
     return [f"results/tables/{name}" for name in names]
 
 
-def start_tracking_invocation():
-    """Open this invocation's MLflow parent run; jobs find it through the environment."""
+def close_interrupted_runs():
+    """Runs that killed jobs of this project left RUNNING become KILLED (resuming reopens them)."""
     mlflow_config = config["mlflow"]
-    os.environ[tracking.PARENT_RUN_ENV] = tracking.start_invocation(
-        mlflow_config["tracking_uri"], mlflow_config["experiment"], sorted(workflow.dag_settings.targets)
-    )
+    if Path(TRACKING_FILE).exists():
+        tracking.close_interrupted(mlflow_config["tracking_uri"], mlflow_config["experiment"], Path.cwd())
 
 
+<<<<<<< HEAD
 def end_tracking_invocation(success):
     """Close the parent run opened by :func:`start_tracking_invocation`."""
     run_id = os.environ.pop(tracking.PARENT_RUN_ENV, None)
@@ -130,3 +133,18 @@ def lift_options(wildcards):
     if "image_size" in entry:
         options.append("--image-size {} {}".format(*entry["image_size"]))
     return " ".join(options)
+=======
+def animation(ext, run="{model}-{input}"):
+    """Path of the configured sequence's animation of a run (``ext``: gif, mp4 or html)."""
+    viz = config["visualization"]
+    name = f"{viz['subject']}_{viz['sequence'].replace(' ', '_')}_{viz['camera']}"
+    return f"results/figures/{run}/{name}.{ext}"
+
+
+def figure_outputs():
+    """Charts of the comparison and the configured sequence's animations of every run."""
+    charts = ["mpjpe_per_action", "mpjpe_per_joint", "training_curves", "error_over_time"]
+    return [f"results/figures/{name}.png" for name in charts] + [
+        animation(ext, run) for run in runs() for ext in ("gif", "mp4", "html")
+    ]
+>>>>>>> f2729f4 (WIP: figures rules, MLflow without parent runs, HTML tables)
