@@ -181,8 +181,9 @@ def flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, str]:
 class TrainingRun:
     """The MLflow run of one training job (active while the job runs)."""
 
-    def __init__(self, run_id: str) -> None:
+    def __init__(self, run_id: str, name: str) -> None:
         self.run_id = run_id
+        self.name = name
 
     def log_epoch(self, epoch: int, metrics: dict[str, float]) -> None:
         mlflow.log_metrics(metrics, step=epoch)
@@ -198,7 +199,7 @@ class TrainingRun:
         example = np.zeros((2, *input_shape), dtype=np.float32)
         mlflow.pytorch.log_model(
             model.cpu().eval(),
-            name=mlflow.active_run().info.run_name.removesuffix(" (superseded)"),
+            name=self.name,
             input_example=example,
             serialization_format="pt2",
             pip_requirements=[f"torch=={torch.__version__.split('+')[0]}", "pose3d"],
@@ -255,7 +256,7 @@ def training_run(
     else:
         active = mlflow.start_run(run_id=run_id, log_system_metrics=system_metrics)
     try:
-        yield TrainingRun(active.info.run_id)
+        yield TrainingRun(active.info.run_id, f"{settings['model']}-{settings['input_2d']}")
     except KeyboardInterrupt:
         mlflow.end_run("KILLED")
         raise

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -15,8 +18,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
-from workflow_helpers import QUICK_TRAINING, run_snakemake, small_config
+from workflow_helpers import QUICK_TRAINING, run_snakemake, small_config, snakemake_command, snakemake_env
 
 from pose3d.data.h36m import ACTIONS
 from pose3d.data.parquet_io import read_metadata
@@ -28,10 +32,30 @@ INPUTS = ["cpn", "gt"]
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """The main job, run once for this module: 10 training jobs (5 models x 2 inputs), 8 at a time."""
+    """The main job, run once for this module: 10 training jobs (5 models x 2 inputs), 8 at a time,
+    interrupted (Ctrl-C) once the first model is trained, then resumed with the same command."""
     workdir = tmp_path_factory.mktemp("pipeline")
     config = small_config(inputs=INPUTS)
-    run_snakemake(workdir, "--cores", "8", "results/tables/mpjpe.csv", config=config)
+    target = ("--cores", "8", "results/tables/mpjpe.csv")
+    log = (workdir / "interrupted.log").open("w")
+    first = subprocess.Popen(
+        snakemake_command(workdir, *target, config=config),
+        cwd=workdir,
+        env=snakemake_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 1200
+    while first.poll() is None and not list(workdir.glob("results/models/*/model.pt")):
+        assert time.monotonic() < deadline, "no model trained within 20 minutes"
+        time.sleep(0.5)
+    assert first.poll() is None, f"the workflow stopped before it could be interrupted: {workdir / 'interrupted.log'}"
+    os.killpg(first.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends to the whole process group
+    first.wait(timeout=600)
+    log.close()
+    assert len(list(workdir.glob("results/models/*/model.pt"))) < len(runs_of(config))
+    run_snakemake(workdir, *target)
     return workdir, config
 
 
@@ -94,62 +118,65 @@ def test_tables_have_every_model_in_config_order(pipeline: tuple[Path, dict]) ->
         assert (workdir / f"results/benchmarks/train/{run}.tsv").exists()
 
 
-def test_parallel_jobs_each_land_in_their_own_run(pipeline: tuple[Path, dict]) -> None:
+def test_one_current_run_per_model_after_interruption_and_resume(pipeline: tuple[Path, dict]) -> None:
     workdir, config = pipeline
     client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("pose3d-test")
-    runs = client.search_runs([experiment.experiment_id])
-    models = {
-        run.info.run_name: run
-        for run in runs
-        if "model" in run.data.tags and "pose3d.superseded_by" not in run.data.tags
-    }
-    assert sorted(models) == sorted(runs_of(config))
-    [parent] = {run.data.tags["mlflow.parentRunId"] for run in models.values()}
-    invocation = client.get_run(parent)
-    assert invocation.data.tags["pose3d.kind"] == "workflow" and invocation.info.status == "FINISHED"
-    assert invocation.info.experiment_id == experiment.experiment_id
+    assert experiment.artifact_location == f"mlruns/{experiment.experiment_id}"  # relative to the project
+    runs = client.search_runs([experiment.experiment_id])  # active runs: what the UI shows by default
+    assert sorted(run.info.run_name for run in runs) == sorted(runs_of(config))  # no containers, no duplicates
     assert client.search_runs(["0"]) == []  # nothing in the Default experiment
-    for name, run in models.items():
+    models = {model.source_run_id: model for model in client.search_logged_models([experiment.experiment_id])}
+    for run in runs:
         model = run.data.tags["model"]
-        assert run.info.status == "FINISHED"
-        assert run.data.params["model"] == model and run.data.params["input_2d"] == name.split("-")[1]
+        assert run.info.status == "FINISHED" and "mlflow.parentRunId" not in run.data.tags
+        assert run.data.params["model"] == model and run.data.params["input_2d"] == run.info.run_name.split("-")[1]
         history = client.get_metric_history(run.info.run_id, "train_loss")
         assert [point.step for point in history] == list(range(QUICK_TRAINING[model]["epochs"]))
-        assert run.data.metrics["h36m.mpjpe"] > 0
+        assert run.data.metrics["h36m.mpjpe"] == round(run.data.metrics["h36m.mpjpe"], 2) > 0
+        logged = models[run.info.run_id]
+        assert logged.name == run.info.run_name
+        assert {"h36m.mpjpe", "h36m.p_mpjpe"} <= {metric.key for metric in logged.metrics}
         artifacts = {item.path for item in client.list_artifacts(run.info.run_id, "evaluation")}
         assert "evaluation/h36m_per_action.json" in artifacts
+    retired = client.search_runs([experiment.experiment_id], run_view_type=ViewType.DELETED_ONLY)
+    assert all("pose3d.superseded_by" in run.data.tags for run in retired)
 
 
 def test_rerunning_one_stage_supersedes_the_old_run(pipeline: tuple[Path, dict]) -> None:
     workdir, config = pipeline
     target = "results/models/semgcn-gt/model.pt"
-    run_snakemake(workdir, "--cores", "2", "--forcerun", "train", target, "results/eval/semgcn-gt/metrics.parquet")
     client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("pose3d-test")
-    semgcn = client.search_runs(
-        [experiment.experiment_id], filter_string="tags.model = 'semgcn' and tags.input_2d = 'gt'"
-    )
-    current = [run for run in semgcn if "pose3d.superseded_by" not in run.data.tags]
-    assert len(semgcn) == 2 and len(current) == 1
-    old = next(run for run in semgcn if run is not current[0])
-    assert old.data.tags["pose3d.superseded_by"] == current[0].info.run_id
-    assert old.info.run_name.endswith("(superseded)")
-    assert current[0].data.metrics["h36m.mpjpe"] > 0
+    query = "tags.model = 'semgcn' and tags.input_2d = 'gt'"
+    [before] = client.search_runs([experiment.experiment_id], filter_string=query)
+    run_snakemake(workdir, "--cores", "2", "--forcerun", "train", target, "results/eval/semgcn-gt/metrics.parquet")
+    [current] = client.search_runs([experiment.experiment_id], filter_string=query)
+    assert current.info.run_id != before.info.run_id and current.data.metrics["h36m.mpjpe"] > 0
+    old = client.get_run(before.info.run_id)
+    assert old.info.lifecycle_stage == "deleted" and old.data.tags["pose3d.superseded_by"] == current.info.run_id
+    assert len(client.search_runs([experiment.experiment_id])) == len(runs_of(config))
+    assert [model.source_run_id for model in client.search_logged_models([experiment.experiment_id])].count(
+        before.info.run_id
+    ) == 0
 
 
-def test_report_holds_tables_and_figures_with_captions(pipeline: tuple[Path, dict]) -> None:
-    workdir, _ = pipeline
-    run_snakemake(
-        workdir, "--cores", "2", "results/figures/mpjpe_per_action.png", "results/figures/training_curves.png"
-    )
+def test_report_holds_tables_figures_and_animations_with_captions(pipeline: tuple[Path, dict]) -> None:
+    workdir, config = pipeline
+    run_snakemake(workdir, "--cores", "2")  # the default target: tables, charts, animations
     run_snakemake(workdir, "--report", "report.zip")
     with zipfile.ZipFile(workdir / "report.zip") as archive:
         names = archive.namelist()
         page = next(archive.read(name).decode() for name in names if name.endswith("report.html"))
-    for produced in ("mpjpe.csv", "p_mpjpe.csv", "3dhp.csv", "3dpw.csv", "mpjpe_per_action.png", "training_curves.png"):
+        table = archive.read(next(name for name in names if name.endswith("/mpjpe.html"))).decode()
+    shown = ["mpjpe.html", "p_mpjpe.html", "3dhp.html", "3dpw.html", "mpjpe_per_action.png", "mpjpe_per_joint.png"]
+    shown += ["training_curves.png", "error_over_time.png"]
+    shown += [f"{run}/S9_Walking_54138969.html" for run in runs_of(config)]
+    for produced in shown:
         assert any(name.endswith(produced) for name in names), produced
-    assert "frame-weighted within each action" in page  # a caption made it in
+    assert "<table" in table and "Walking" in table and "linear-cpn" in table
+    assert "frame-weighted within each action" in page and "dashed reference mark" in page  # captions
+    assert "the subject&#x27;s left side" in page or "the subject's left side" in page
 
 
 def _free_port() -> int:
@@ -168,9 +195,13 @@ def _rest(base: str, path: str, body: dict | None = None) -> dict:
 
 
 @pytest.fixture(scope="module")
-def mlflow_server(pipeline: tuple[Path, dict]) -> str:
-    """The real MLflow server on loopback, serving the store the pipeline wrote."""
+def mlflow_server(pipeline: tuple[Path, dict], tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The real MLflow server on loopback, serving a COPY of the project's store and artifacts (a moved
+    project must still serve its artifacts)."""
     workdir, _ = pipeline
+    copy = tmp_path_factory.mktemp("moved-project")
+    shutil.copy2(workdir / "mlflow.db", copy / "mlflow.db")
+    shutil.copytree(workdir / "mlruns", copy / "mlruns")
     port = _free_port()
     server = subprocess.Popen(
         [
@@ -183,11 +214,11 @@ def mlflow_server(pipeline: tuple[Path, dict]) -> str:
             "--port",
             str(port),
             "--backend-store-uri",
-            f"sqlite:///{workdir / 'mlflow.db'}",
+            "sqlite:///mlflow.db",
             "--workers",
             "1",
         ],
-        cwd=workdir,
+        cwd=copy,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -207,28 +238,38 @@ def mlflow_server(pipeline: tuple[Path, dict]) -> str:
         server.wait(timeout=30)
 
 
-def test_mlflow_server_shows_every_model_run_with_metrics_and_table(
+def test_mlflow_server_shows_one_run_per_model_with_headline_metrics_and_artifacts(
     pipeline: tuple[Path, dict], mlflow_server: str
 ) -> None:
     _, config = pipeline
     experiment = _rest(mlflow_server, "experiments/get-by-name?experiment_name=pose3d-test")["experiment"]
-    found = _rest(
-        mlflow_server,
-        "runs/search",
-        {"experiment_ids": [experiment["experiment_id"]], "filter": "tags.model != ''", "max_results": 100},
-    )["runs"]
-    current = {
-        run["info"]["run_name"]: run
-        for run in found
-        if not any(tag["key"] == "pose3d.superseded_by" for tag in run["data"].get("tags", []))
+    body = {"experiment_ids": [experiment["experiment_id"]], "max_results": 100}
+    found = _rest(mlflow_server, "runs/search", body)["runs"]
+    names = [run["info"]["run_name"] for run in found]
+    assert sorted(names) == sorted(runs_of(config))  # exactly one current run per model, no container runs
+    models = _rest(mlflow_server, "logged-models/search", body)["models"]
+    model_metrics = {
+        model["info"]["source_run_id"]: {metric["key"] for metric in model["data"].get("metrics", [])}
+        for model in models
     }
-    assert sorted(current) == sorted(runs_of(config))
-    for run in current.values():
-        metrics = {metric["key"] for metric in run["data"]["metrics"]}
-        assert {"train_loss", "h36m.mpjpe", "h36m.p_mpjpe", "h36m.mpjpe.Walking"} <= metrics
-        run_id = run["info"]["run_id"]
+    for run in found:
+        run_id, name = run["info"]["run_id"], run["info"]["run_name"]
+        assert run["info"]["status"] == "FINISHED"
+        metrics = {metric["key"]: metric["value"] for metric in run["data"]["metrics"]}
+        headline = {"h36m.mpjpe", "h36m.p_mpjpe"}
+        if name.startswith("tgraphnet"):  # 17-joint models are scored on 3DHP and 3DPW too
+            headline |= {"3dhp.pck150_17", "3dhp.auc_17", "3dpw.mpjpe", "3dpw.pa_mpjpe"}
+        assert headline <= set(metrics) and headline <= model_metrics[run_id], name
+        assert {"train_loss", "h36m.mpjpe.Walking"} <= set(metrics)
+        model = run["data"]["tags"] and next(tag["value"] for tag in run["data"]["tags"] if tag["key"] == "model")
         history = _rest(mlflow_server, f"metrics/get-history?run_id={run_id}&metric_key=train_loss")["metrics"]
-        model = next(tag["value"] for tag in run["data"]["tags"] if tag["key"] == "model")
         assert len(history) == QUICK_TRAINING[model]["epochs"]
-        files = _rest(mlflow_server, f"artifacts/list?run_id={run_id}&path=evaluation")["files"]
-        assert "evaluation/h36m_per_action.json" in {item["path"] for item in files}
+        figures = {
+            item["path"] for item in _rest(mlflow_server, f"artifacts/list?run_id={run_id}&path=figures")["files"]
+        }
+        assert {f"figures/S9_Walking_54138969.{ext}" for ext in ("gif", "mp4")} <= figures
+        assert "figures/mpjpe_per_action.png" in figures
+        gif = urllib.request.urlopen(
+            f"{mlflow_server}/get-artifact?path=figures/S9_Walking_54138969.gif&run_uuid={run_id}", timeout=30
+        ).read()
+        assert gif[:6] == b"GIF89a"

@@ -28,18 +28,16 @@ def small_config(**changes: Any) -> dict[str, Any]:
     config["demo"]["size"] = "tiny"
     config["training"]["overrides"] = QUICK_TRAINING
     config["mlflow"] = {"tracking_uri": "sqlite:///mlflow.db", "experiment": "pose3d-test"}
+    config["visualization"].update(frames=6, downsample=4, size=160, fps=10)
     config.update(changes)
     return config
 
 
-def run_snakemake(
-    workdir: Path, *args: str, config: dict[str, Any] | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """``snakemake -s <repo>/Snakefile -d workdir ARGS`` with ``config`` written to workdir/config.yaml."""
+def snakemake_command(workdir: Path, *args: str, config: dict[str, Any] | None = None) -> list[str]:
+    """``snakemake -s <repo>/Snakefile -d workdir ARGS``, writing ``config`` to workdir/config.yaml first."""
     if config is not None:
         (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    command = [
+    return [
         sys.executable,
         "-m",
         "snakemake",
@@ -51,7 +49,19 @@ def run_snakemake(
         str(workdir / "config.yaml"),
         *args,
     ]
-    result = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True)
+
+
+def snakemake_env() -> dict[str, str]:
+    """The environment of a workflow run: this interpreter's scripts (pose3d) first on PATH."""
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def run_snakemake(
+    workdir: Path, *args: str, config: dict[str, Any] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run Snakemake to the end (see :func:`snakemake_command`); raise with its output when it fails."""
+    command = snakemake_command(workdir, *args, config=config)
+    result = subprocess.run(command, cwd=workdir, env=snakemake_env(), capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
     return result

@@ -67,12 +67,14 @@ def _page(args: argparse.Namespace) -> None:
 
 
 def _error_over_time(args: argparse.Namespace) -> None:
+    import numpy as np
+
     from pose3d.visualization.charts import error_over_time_figure
     from pose3d.visualization.sequence import predict_sequence
 
     if len(args.poses_2d) != len(args.checkpoints):
         raise InputError(args.poses_2d[0], f"give one --poses-2d per checkpoint ({len(args.checkpoints)})")
-    errors, frames, title = {}, None, ""
+    errors, frames, title = {}, np.zeros(0), ""
     for checkpoint, poses_2d in zip(args.checkpoints, args.poses_2d):
         seq = predict_sequence(checkpoint, args.poses_3d, poses_2d, args.subject, args.sequence, args.camera)
         errors[seq.run] = seq.errors_mm()

@@ -65,9 +65,8 @@ def _write_html(table: pd.DataFrame, path: Path) -> None:
         "th,td{padding:3px 8px;text-align:right;border-bottom:1px solid #ddd}th{background:#f3f3f3}"
     )
     with atomic_path(path, suffix=".html") as tmp:
-        tmp.write_text(
-            f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><style>{style}</style></head>\n<body>{body}</body></html>\n"
-        )
+        head = f"<head><meta charset='utf-8'><style>{style}</style></head>"
+        tmp.write_text(f"<!DOCTYPE html>\n<html>{head}\n<body>{body}</body></html>\n")
 
 
 def write_tables(metrics: Sequence[str | Path], out_dir: str | Path, columns: Sequence[str]) -> dict[str, pd.DataFrame]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
 import numpy as np  # noqa: E402
 from matplotlib.artist import Artist  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
 from mpl_toolkits.mplot3d.axes3d import Axes3D  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -27,6 +29,7 @@ from pose3d.core.atomic import atomic_path  # noqa: E402
 from pose3d.data.camera import optical_axis, rotate_to_world  # noqa: E402
 from pose3d.data.skeleton import Skeleton  # noqa: E402
 from pose3d.visualization.drawing import Skeleton2D, Skeleton3D  # noqa: E402
+from pose3d.visualization.palette import CENTRE_COLOR, LEFT_COLOR, MODEL_COLORS, RIGHT_COLOR  # noqa: E402
 
 FORMATS = (".gif", ".mp4")
 #: Frame sizes are multiples of this (H.264 with yuv420p needs even sizes; 16 avoids rescaling).
@@ -109,6 +112,7 @@ class _Figure:
         panels = 1 + len(scene.poses)
         size = _round_up(options.size)
         self.fig = plt.figure(figsize=(panels * size / DPI, size / DPI), dpi=DPI, facecolor="white")
+        self.canvas = FigureCanvasAgg(self.fig)
         self.fig.subplots_adjust(left=0.01, right=0.99, bottom=0.07, top=0.92, wspace=0.05)
         self.ax2d = self.fig.add_subplot(1, panels, 1)
         low, high = _input_limits(scene.keypoints, scene.image_size)
@@ -117,11 +121,12 @@ class _Figure:
         self.ax2d.set_aspect("equal")
         self.ax2d.set_xticks([])
         self.ax2d.set_yticks([])
-        self.ax2d.set_title(scene.input_title, fontsize=10)
+        self.font = max(6.0, 10.0 * size / 320)
+        self.ax2d.set_title(scene.input_title, fontsize=self.font)
         self.input = Skeleton2D(self.ax2d, scene.skeleton)
         self.views = [self._view(panels, index, name, poses) for index, (name, poses) in enumerate(scene.poses.items())]
-        self.fig.text(0.01, 0.025, scene.title, fontsize=8, va="center")
-        self.caption = self.fig.text(0.99, 0.025, "", fontsize=8, va="center", ha="right")
+        self.fig.text(0.01, 0.03, scene.title, fontsize=self.font * 0.8, va="center")
+        self.caption = self.fig.text(0.99, 0.03, "", fontsize=self.font * 0.8, va="center", ha="right")
         self.width, self.height = panels * size, size
         self.background = self._background()
 
@@ -137,7 +142,7 @@ class _Figure:
         ax.set_ylim3d(-radius, radius)
         ax.set_zlim3d(-radius, radius)
         ax.set_box_aspect((1, 1, 1), zoom=1.1)
-        ax.set_title(name, fontsize=10, color=self.scene.colors.get(name, "black"))
+        ax.set_title(name, fontsize=self.font, color=self.scene.colors.get(name, "black"))
         return ax, Skeleton3D(ax, self.scene.skeleton, poses[0])
 
     def _moving(self) -> list[Artist]:
@@ -147,15 +152,15 @@ class _Figure:
         """Everything that does not move, drawn once."""
         for artist in self._moving():
             artist.set_visible(False)
-        self.fig.canvas.draw()
+        self.canvas.draw()
         for artist in self._moving():
             artist.set_visible(True)
-        return self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        return self.canvas.copy_from_bbox(self.fig.bbox)
 
     def frame(self, index: int) -> np.ndarray:
         """The RGB image (H, W, 3) of one frame."""
         scene = self.scene
-        canvas = self.fig.canvas
+        canvas = self.canvas
         canvas.restore_region(self.background)
         self.input.update(scene.keypoints[index])
         self.ax2d.draw_artist(self.input.bones)
@@ -183,12 +188,24 @@ def _gif_writer(path: Path, fps: float) -> Iterator[list[Image.Image]]:
     )
 
 
-def _to_palette(rgb: np.ndarray, first: Image.Image | None) -> Image.Image:
-    """A frame as a palette image: the first frame picks the palette, later frames reuse it (no flicker)."""
-    image = Image.fromarray(rgb)
-    if first is None:
-        return image.quantize(colors=96, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    return image.quantize(palette=first, dither=Image.Dither.NONE)
+@cache
+def _gif_palette() -> Image.Image:
+    """A fixed palette: greys, and every figure colour blended with white (antialiased edges), so
+    colours stay exact and do not flicker between frames."""
+    colors = [CENTRE_COLOR, LEFT_COLOR, RIGHT_COLOR, "#000000", *MODEL_COLORS.values()]
+    base = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in colors], dtype=float)
+    blend = np.linspace(0.0, 1.0, 16)[:-1, None, None]
+    entries = (base[None] * (1 - blend) + 255.0 * blend).reshape(-1, 3)
+    greys = np.repeat(np.linspace(0, 255, 256 - len(entries))[:, None], 3, axis=1)
+    table = np.concatenate([entries, greys]).round().astype(np.uint8)
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(table.reshape(-1).tolist())
+    return palette
+
+
+def _to_palette(rgb: np.ndarray) -> Image.Image:
+    """A frame as a palette image (1 byte per pixel) in :func:`_gif_palette`."""
+    return Image.fromarray(rgb).quantize(palette=_gif_palette(), dither=Image.Dither.NONE)
 
 
 def render_animation(scene: Scene, out: str | Path, options: RenderOptions | None = None) -> int:
@@ -203,7 +220,7 @@ def render_animation(scene: Scene, out: str | Path, options: RenderOptions | Non
             if out.suffix == ".gif":
                 with _gif_writer(tmp, options.fps) as frames:
                     for index in range(len(scene.keypoints)):
-                        frames.append(_to_palette(figure.frame(index), frames[0] if frames else None))
+                        frames.append(_to_palette(figure.frame(index)))
             else:
                 _write_mp4(tmp, figure, options)
     finally:

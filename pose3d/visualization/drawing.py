@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from mpl_toolkits.mplot3d.art3d import Line3DCollection
+from mpl_toolkits.mplot3d.axes3d import Axes3D
 
 from pose3d.data.skeleton import Skeleton
 from pose3d.visualization.palette import CENTRE_COLOR, LEFT_COLOR, RIGHT_COLOR
@@ -33,14 +34,14 @@ class Skeleton2D:
         (self.joints,) = ax.plot([], [], "o", color=CENTRE_COLOR, markersize=2.5)
 
     def update(self, pose: np.ndarray) -> None:
-        self.bones.set_segments(bone_segments(pose, self.skeleton))
+        self.bones.set_segments(list(bone_segments(pose, self.skeleton)))
         self.joints.set_data(pose[:, 0], pose[:, 1])
 
 
 class Skeleton3D:
     """Bones of a 3D pose on a 3D axes, starting at pose ``first`` (J, 3)."""
 
-    def __init__(self, ax: Axes, skeleton: Skeleton, first: np.ndarray, width: float = 2.5) -> None:
+    def __init__(self, ax: Axes3D, skeleton: Skeleton, first: np.ndarray, width: float = 2.5) -> None:
         self.skeleton = skeleton
         self.bones = Line3DCollection(
             bone_segments(first, skeleton),

@@ -1,11 +1,7 @@
 """Helpers shared by the rules: paths derived from the config, run names, wildcard constraints."""
 
 import json
-<<<<<<< HEAD
-import os
 import shlex
-=======
->>>>>>> f2729f4 (WIP: figures rules, MLflow without parent runs, HTML tables)
 from pathlib import Path
 
 from pose3d import tracking
@@ -105,14 +101,6 @@ def close_interrupted_runs():
         tracking.close_interrupted(mlflow_config["tracking_uri"], mlflow_config["experiment"], Path.cwd())
 
 
-<<<<<<< HEAD
-def end_tracking_invocation(success):
-    """Close the parent run opened by :func:`start_tracking_invocation`."""
-    run_id = os.environ.pop(tracking.PARENT_RUN_ENV, None)
-    if run_id:
-        tracking.end_invocation(config["mlflow"]["tracking_uri"], run_id, success)
-
-
 def lift_checkpoint(wildcards):
     """The checkpoint a `lift` entry uses: its own file, or the workflow's model trained on its 2D input."""
     entry = lift_entries()[wildcards.name]
@@ -133,7 +121,8 @@ def lift_options(wildcards):
     if "image_size" in entry:
         options.append("--image-size {} {}".format(*entry["image_size"]))
     return " ".join(options)
-=======
+
+
 def animation(ext, run="{model}-{input}"):
     """Path of the configured sequence's animation of a run (``ext``: gif, mp4 or html)."""
     viz = config["visualization"]
@@ -147,4 +136,3 @@ def figure_outputs():
     return [f"results/figures/{name}.png" for name in charts] + [
         animation(ext, run) for run in runs() for ext in ("gif", "mp4", "html")
     ]
->>>>>>> f2729f4 (WIP: figures rules, MLflow without parent runs, HTML tables)
