@@ -38,7 +38,7 @@ def test_run_records_params_tags_epochs_and_model(
     assert [m.step for m in client.get_metric_history(run.info.run_id, "train_loss")] == [0, 1]
     assert [item.path for item in client.list_artifacts(run.info.run_id, "checkpoint")] == ["checkpoint/model.pt"]
     [logged] = client.search_logged_models([tracking["experiment_id"]])
-    assert logged.source_run_id == run.info.run_id and logged.name == "model"
+    assert logged.source_run_id == run.info.run_id and logged.name == run.info.run_name == "semgcn-cpn"
 
 
 def test_interrupted_run_is_marked_failed_then_resumed_in_place(

@@ -45,6 +45,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background shell may ignore it
     )
     deadline = time.monotonic() + 1200
     while first.poll() is None and not list(workdir.glob("results/models/*/model.pt")):

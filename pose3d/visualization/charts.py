@@ -18,6 +18,7 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from pose3d.core.atomic import atomic_path  # noqa: E402
 from pose3d.data.h36m import ACTIONS, FRAME_RATE  # noqa: E402
@@ -96,7 +97,7 @@ def per_action_figure(
         wide = subset.pivot(index="action", columns="run", values="value").reindex([*ACTIONS, "Average"])
         _grouped_bars(ax, wide[[run for run in runs if run in wide.columns]], METRIC_LABELS.get(metric, metric))
     rows = 1 + (len(runs) - 1) // 4
-    fig.tight_layout(rect=(0, 0.045 * rows + 0.02, 1, 1))
+    fig.tight_layout(rect=(0, 0.028 * rows + 0.012, 1, 1))
     _legend_below(fig, np.atleast_1d(axes)[0], [run for run in runs if _is_baseline(run)])
     _save(fig, out)
 
@@ -116,7 +117,7 @@ def per_joint_figure(metrics: str | Path, out: str | Path) -> None:
     fig, ax = plt.subplots(figsize=(13, 4.8))
     _grouped_bars(ax, wide[runs], "MPJPE (mm)")
     rows = 1 + (len(runs) - 1) // 4
-    fig.tight_layout(rect=(0, 0.06 * rows + 0.02, 1, 1))
+    fig.tight_layout(rect=(0, 0.045 * rows + 0.015, 1, 1))
     _legend_below(fig, ax, [run for run in runs if _is_baseline(run)])
     _save(fig, out)
 
@@ -159,6 +160,7 @@ def training_curves_figure(checkpoints: Sequence[str | Path], out: str | Path) -
                 ax.plot(history["epoch"] + 1, history[column], marker="o", markersize=3, label=run, **line_style(run))
         ax.set_title(label, fontsize=10)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_yscale("log")
         ax.grid(alpha=0.3, which="both")
     fig.tight_layout(rect=(0, 0.12, 1, 1))
