@@ -170,11 +170,14 @@ def test_report_holds_tables_figures_and_animations_with_captions(pipeline: tupl
         names = archive.namelist()
         page = next(archive.read(name).decode() for name in names if name.endswith("report.html"))
         table = archive.read(next(name for name in names if name.endswith("/mpjpe.html"))).decode()
+        animations = [archive.read(name).decode() for name in names if name.endswith("S9_Walking_54138969.html")]
     shown = ["mpjpe.html", "p_mpjpe.html", "3dhp.html", "3dpw.html", "mpjpe_per_action.png", "mpjpe_per_joint.png"]
     shown += ["training_curves.png", "error_over_time.png"]
-    shown += [f"{run}/S9_Walking_54138969.html" for run in runs_of(config)]
     for produced in shown:
         assert any(name.endswith(produced) for name in names), produced
+    titles = sorted(animation.split("<title>")[1].split(":")[0] for animation in animations)
+    assert titles == sorted(runs_of(config))  # one animation per model, the GIF inline
+    assert all("src='data:image/gif;base64,R0lGOD" in animation for animation in animations)
     assert "<table" in table and "Walking" in table and "linear-cpn" in table
     assert "frame-weighted within each action" in page and "dashed reference mark" in page  # captions
     assert "the subject&#x27;s left side" in page or "the subject's left side" in page

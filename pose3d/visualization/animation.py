@@ -113,7 +113,9 @@ class _Figure:
         size = _round_up(options.size)
         self.fig = plt.figure(figsize=(panels * size / DPI, size / DPI), dpi=DPI, facecolor="white")
         self.canvas = FigureCanvasAgg(self.fig)
-        self.fig.subplots_adjust(left=0.01, right=0.99, bottom=0.07, top=0.92, wspace=0.05)
+        self.font = max(6.0, 10.0 * size / 320)
+        title_room = 2.1 * self.font * DPI / 72 / size  # a title line and its padding, as a share of the height
+        self.fig.subplots_adjust(left=0.01, right=0.99, bottom=0.07, top=1 - title_room, wspace=0.05)
         self.ax2d = self.fig.add_subplot(1, panels, 1)
         low, high = _input_limits(scene.keypoints, scene.image_size)
         self.ax2d.set_xlim(low[0], high[0])
@@ -121,7 +123,6 @@ class _Figure:
         self.ax2d.set_aspect("equal")
         self.ax2d.set_xticks([])
         self.ax2d.set_yticks([])
-        self.font = max(6.0, 10.0 * size / 320)
         self.ax2d.set_title(scene.input_title, fontsize=self.font)
         self.input = Skeleton2D(self.ax2d, scene.skeleton)
         self.views = [self._view(panels, index, name, poses) for index, (name, poses) in enumerate(scene.poses.items())]
