@@ -119,8 +119,11 @@ def test_tables_have_every_model_in_config_order(pipeline: tuple[Path, dict]) ->
         assert (workdir / f"results/benchmarks/train/{run}.tsv").exists()
 
 
-def test_one_current_run_per_model_after_interruption_and_resume(pipeline: tuple[Path, dict]) -> None:
+def test_one_current_run_per_model_after_interruption_and_resume(
+    pipeline: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
     workdir, config = pipeline
+    monkeypatch.chdir(workdir)  # artifact paths are relative to the project, like the store
     client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("pose3d-test")
     assert experiment.artifact_location == f"mlruns/{experiment.experiment_id}"  # relative to the project
