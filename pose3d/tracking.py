@@ -33,6 +33,7 @@ from mlflow.tracking import MlflowClient
 
 from pose3d.core.atomic import atomic_path
 from pose3d.core.progress import on_terminal
+from pose3d.core.safe_load import load_torch
 from pose3d.data.h36m import ACTIONS
 
 OUTPUT_TAG = "pose3d.output"
@@ -94,9 +95,7 @@ def ensure_experiment(tracking_uri: str, experiment: str) -> str:
         found = client.get_experiment_by_name(experiment)
         if found:
             return found.experiment_id
-        experiment_id = client.create_experiment(
-            experiment, tags={"mlflow.experimentKind": "custom_model_development"}
-        )
+        experiment_id = client.create_experiment(experiment, tags={"mlflow.experimentKind": "custom_model_development"})
         database = _local_sqlite(tracking_uri)
         if database is not None:
             with sqlite3.connect(database) as connection:  # no MLflow API changes an artifact location
@@ -325,7 +324,7 @@ def log_files(tracking_uri: str, run_id: str, files: Sequence[str | Path], artif
 
 def checkpoint_run(checkpoint: str | Path) -> str | None:
     """The MLflow run that trained a checkpoint, as recorded in it (None for imported checkpoints)."""
-    saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    saved = load_torch(checkpoint)
     return saved.get("mlflow_run_id") if isinstance(saved, dict) else None
 
 

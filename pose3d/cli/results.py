@@ -14,12 +14,18 @@ def _tables(args: argparse.Namespace) -> None:
 
 def _figures(args: argparse.Namespace) -> None:
     from pose3d.cli.viz import log_to_runs
-    from pose3d.visualization.charts import per_action_figure, per_joint_figure, training_curves_figure
+    from pose3d.evaluation.tables import read_metrics
+    from pose3d.visualization.charts import per_action_figure, per_joint_figure, training_curves_figure, training_record
 
+    read_metrics(args.metrics)  # every input is read and checked before any figure is written
+    for checkpoint in args.checkpoints:
+        training_record(checkpoint)
     per_action_figure(args.metrics, args.per_action)
-    per_joint_figure(args.metrics, args.per_joint)
+    if args.per_joint:
+        per_joint_figure(args.metrics, args.per_joint)
     training_curves_figure(args.checkpoints, args.training)
-    log_to_runs(args.tracking, args.checkpoints, [args.per_action, args.per_joint, args.training])
+    outputs = [path for path in (args.per_action, args.per_joint, args.training) if path]
+    log_to_runs(args.tracking, args.checkpoints, outputs)
 
 
 def register(commands: Any) -> None:
@@ -34,7 +40,7 @@ def register(commands: Any) -> None:
     figures.add_argument("--metrics", required=True, help="results/tables/metrics.parquet")
     figures.add_argument("--checkpoints", nargs="+", required=True, help="model.pt files whose curves to plot")
     figures.add_argument("--per-action", required=True, help="output PNG of the per-action errors")
-    figures.add_argument("--per-joint", required=True, help="output PNG of the per-joint errors")
+    figures.add_argument("--per-joint", help="output PNG of the per-joint errors (optional)")
     figures.add_argument("--training", required=True, help="output PNG of the training curves")
     figures.add_argument("--tracking", help="experiment.json: also log the figures onto each checkpoint's MLflow run")
     figures.set_defaults(handler=_figures)

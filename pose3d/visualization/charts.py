@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -15,14 +16,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import torch  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from pose3d.core.atomic import atomic_path  # noqa: E402
+from pose3d.core.errors import InputError  # noqa: E402
+from pose3d.core.safe_load import load_torch  # noqa: E402
 from pose3d.data.h36m import ACTIONS, FRAME_RATE  # noqa: E402
 from pose3d.data.skeleton import H36M_17  # noqa: E402
+from pose3d.evaluation.tables import read_metrics  # noqa: E402
 from pose3d.visualization.palette import bar_style, line_style, model_color, split_run  # noqa: E402
 
 BASELINE = "mean_pose"
@@ -88,7 +91,7 @@ def per_action_figure(
     metrics: str | Path, out: str | Path, metrics_shown: Sequence[str] = ("mpjpe", "p_mpjpe")
 ) -> None:
     """One panel per metric: bars per action and run (Human3.6M), the baseline as reference marks."""
-    long = pd.read_parquet(metrics)
+    long = read_metrics(metrics)
     table = long[long["dataset"] == "h36m"]
     runs = list(dict.fromkeys(table["run"]))
     fig, axes = plt.subplots(len(metrics_shown), 1, figsize=(13, 3.6 * len(metrics_shown) + 1.2), sharex=True)
@@ -104,7 +107,7 @@ def per_action_figure(
 
 def per_joint_figure(metrics: str | Path, out: str | Path) -> None:
     """MPJPE per joint over every Human3.6M test frame (16-joint models have no Neck/Nose bar)."""
-    long = pd.read_parquet(metrics)
+    long = read_metrics(metrics)
     joints = long[(long["dataset"] == "h36m") & long["metric"].str.startswith("joint_mpjpe.")]
     if joints.empty:
         raise ValueError(f"{metrics}: no per-joint errors (metric joint_mpjpe.<joint>); re-run the evaluation")
@@ -139,11 +142,19 @@ def error_over_time_figure(errors: dict[str, np.ndarray], frames: np.ndarray, ti
     _save(fig, out)
 
 
+def training_record(path: str | Path) -> dict[str, Any]:
+    """A checkpoint written by ``pose3d train`` (weights-only load), with its training history."""
+    saved = load_torch(path)
+    if not isinstance(saved, dict) or not {"history", "model", "settings"} <= set(saved):
+        raise InputError(path, "not a checkpoint written by `pose3d train` (needs history, model, settings)")
+    return saved
+
+
 def training_curves_figure(checkpoints: Sequence[str | Path], out: str | Path) -> None:
     """One panel per quantity: each training loss kind, the held-out MPJPE when selecting on it, the learning rate."""
     histories = {}
     for path in checkpoints:
-        saved = torch.load(path, map_location="cpu", weights_only=False)
+        saved = training_record(path)
         run = f"{saved['model']}-{saved['settings']['input_2d']}"
         histories[run] = (saved["settings"]["loss"], pd.DataFrame(saved["history"]))
     panels: list[tuple[str, str | None, str]] = [
