@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from pose3d import __version__
-from pose3d.cli import data, lift, results, runs, tracking, viz
+from pose3d.cli import bench, data, lift, results, runs, tracking, viz
 from pose3d.core.errors import InputError, one_line
 
-COMMAND_MODULES = (data, runs, results, viz, tracking, lift)
+COMMAND_MODULES = (data, runs, results, viz, tracking, lift, bench)
 
 DESCRIPTION = (
     "Reproducible 3D human pose estimation from 2D keypoints. Every stage of the Snakemake "

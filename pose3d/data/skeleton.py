@@ -29,6 +29,13 @@ class Skeleton:
                 kids[p].append(j)
         return kids
 
+    def mirrored(self) -> tuple[int, ...]:
+        """Joint order of the mirror image: every left joint swapped with its right counterpart."""
+        order = list(range(self.num_joints))
+        for left, right in zip(self.left, self.right):
+            order[left], order[right] = right, left
+        return tuple(order)
+
     def bones(self) -> list[tuple[int, int]]:
         """(child, parent) pairs."""
         return [(j, p) for j, p in enumerate(self.parents) if p >= 0]

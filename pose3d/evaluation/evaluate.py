@@ -169,6 +169,8 @@ def evaluate(
 ) -> pd.DataFrame:
     """Score one trained run on the Human3.6M test subjects and, for 17-joint models, 3DHP and 3DPW.
 
+    ``settings["flip_test"]`` turns on flip test-time augmentation (see :func:`pose3d.models.predict.predict`).
+
     With ``tracking``, the results are attached to the MLflow run that trained the checkpoint.
     """
     name, input_2d = settings["model"], settings["input_2d"]
@@ -179,12 +181,13 @@ def evaluate(
         raise InputError(checkpoint, f"holds a {saved['model']!r} model but the settings are for {name!r}")
     model.to(device)
     chunk, pad = settings.get("test_chunk", 31), settings.get("test_pad", 25)
+    flip = settings.get("flip_test", False)
 
     run = f"{name}-{input_2d}"
     log.info("evaluating %s (%s) on %s; errors in mm, PCK and AUC in %%", run, checkpoint, device)
 
     clips = load_h36m(poses_3d, poses_2d, settings["test_subjects"], num_joints=spec.num_joints)
-    rows = h36m_rows(predict(model, name, clips, device, chunk, pad), clips, spec.predicts_root)
+    rows = h36m_rows(predict(model, name, clips, device, chunk, pad, flip), clips, spec.predicts_root)
     _log_scores(run, "h36m", clips, rows)
     for dataset, path, load, score in (("3dhp", hp3d, load_3dhp, hp3d_rows), ("3dpw", pw3d, load_3dpw, pw3d_rows)):
         if not path:
@@ -195,7 +198,7 @@ def evaluate(
             )
         else:
             test = load(path)
-            scored = score(predict(model, name, test, device, chunk, pad), test, spec.predicts_root)
+            scored = score(predict(model, name, test, device, chunk, pad, flip), test, spec.predicts_root)
             _log_scores(run, dataset, test, scored)
             rows += scored
     frame = _write(rows, run, name, input_2d, out)

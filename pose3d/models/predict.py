@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
 from pose3d.core.progress import progress
 from pose3d.data.camera import ArrayT
 from pose3d.data.loader import Clips
+from pose3d.data.skeleton import Skeleton
 from pose3d.data.windows import test_windows
 from pose3d.models import MODELS
 
-FRAME_BATCH = 512
-WINDOW_BATCH = 64
+#: Frames (single-frame models) and windows (TGraphNet) per forward pass: large batches, few calls.
+FRAME_BATCH = 8_192
+WINDOW_BATCH = 128
 
 
 def root_relative(positions: ArrayT, predicts_root: bool = False) -> ArrayT:
@@ -33,14 +37,42 @@ def root_relative_prediction(pred: np.ndarray, predicts_root: bool) -> np.ndarra
     return pred - pred[..., :1, :]
 
 
+def mirror(poses: torch.Tensor, skeleton: Skeleton) -> torch.Tensor:
+    """The mirror image of (..., J, D) poses about the camera's vertical axis: x negated, left and right swapped.
+
+    Applies to screen-normalised 2D (x in [-1, 1]) and to camera-frame 3D alike; mirroring twice is identity.
+    """
+    flipped = poses[..., list(skeleton.mirrored()), :].clone()
+    flipped[..., 0] = -flipped[..., 0]
+    return flipped
+
+
+def flip_averaged(model: Callable[[torch.Tensor], torch.Tensor], skeleton: Skeleton) -> Callable[..., torch.Tensor]:
+    """Flip test-time augmentation: ``model`` on the inputs and on their mirror image (one forward pass
+    of twice the batch), the mirrored-back second prediction averaged with the first."""
+
+    def forward(inputs: torch.Tensor) -> torch.Tensor:
+        both = model(torch.cat([inputs, mirror(inputs, skeleton)])).float()
+        direct, flipped = both.chunk(2)
+        return (direct + mirror(flipped, skeleton)) / 2
+
+    return forward
+
+
 def predict(
-    model: torch.nn.Module, name: str, clips: Clips, device: torch.device, test_chunk: int = 31, test_pad: int = 25
+    model: torch.nn.Module,
+    name: str,
+    clips: Clips,
+    device: torch.device,
+    test_chunk: int = 31,
+    test_pad: int = 25,
+    flip: bool = False,
 ) -> np.ndarray:
     """Predictions (N, J, 3) in metres for every row of ``clips``, in the models' target convention."""
-    return predict_keypoints(model, name, clips.keypoints, clips.clip_starts, device, test_chunk, test_pad)
+    return predict_keypoints(model, name, clips.keypoints, clips.clip_starts, device, test_chunk, test_pad, flip)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def predict_keypoints(
     model: torch.nn.Module,
     name: str,
@@ -49,20 +81,23 @@ def predict_keypoints(
     device: torch.device,
     test_chunk: int = 31,
     test_pad: int = 25,
+    flip: bool = False,
 ) -> np.ndarray:
     """Predictions (N, J, 3) for screen-normalised keypoints (N, J, 2) of clips starting at ``clip_starts``.
 
     Single-frame models run in batches of frames. TGraphNet runs over test windows that cover every
     frame of clips of any length (edges replicated) and scores each frame once: on the centre chunk
-    of the window that owns it.
+    of the window that owns it. ``flip`` averages each prediction with the mirrored prediction of the
+    mirrored input (flip test-time augmentation).
     """
     model.eval()
+    forward = flip_averaged(model, MODELS[name].skeleton) if flip else model
     inputs = torch.as_tensor(keypoints, dtype=torch.float32, device=device)
     out = torch.full((*inputs.shape[:-1], 3), float("nan"), device=device)
     with progress(total=len(inputs), desc=f"predict {name}", unit=" frames") as bar:
         if MODELS[name].frames == 1:
             for start in range(0, len(inputs), FRAME_BATCH):
-                out[start : start + FRAME_BATCH] = model(inputs[start : start + FRAME_BATCH]).float()
+                out[start : start + FRAME_BATCH] = forward(inputs[start : start + FRAME_BATCH]).float()
                 bar.update(min(FRAME_BATCH, len(inputs) - start))
         else:
             window_rows, scored_rows = test_windows(clip_starts, chunk=test_chunk, pad=test_pad)
@@ -72,7 +107,7 @@ def predict_keypoints(
             for start, frames in zip(range(0, len(windows), WINDOW_BATCH), frames_per_batch):
                 index = windows[start : start + WINDOW_BATCH]
                 mask = scored[start : start + WINDOW_BATCH]
-                out[index[mask]] = model(inputs[index]).float()[mask]
+                out[index[mask]] = forward(inputs[index]).float()[mask]
                 bar.update(int(frames))
     if torch.isnan(out).any():
         raise RuntimeError(f"{name}: some frames got no prediction (non-finite output or unscored frames)")

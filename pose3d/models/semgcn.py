@@ -15,10 +15,12 @@ from pose3d.models.nonlocal_block import NonLocalBlock
 class SemGraphConv(nn.Module):
     """Graph convolution with learnable edge weights: softmax over each joint's row of ``A + I``.
 
-    ``out = (M * I) @ (X W0) + (M * (1 - I)) @ (X W1) + b`` with ``M = softmax_row(e on A + I)``.
+    ``out = (M * I) @ (X W0) + (M * (1 - I)) @ (X W1) + b`` with ``M = softmax_row(e on A + I)``,
+    computed as one matmul ``X [W0 | W1]`` and one batched node mix ``[M * I | M * (1 - I)]``.
     """
 
     mask: torch.Tensor
+    split: torch.Tensor
 
     def __init__(self, in_features: int, out_features: int, mask: torch.Tensor) -> None:
         super().__init__()
@@ -28,6 +30,8 @@ class SemGraphConv(nn.Module):
         bound = 1.0 / math.sqrt(out_features)
         self.bias = nn.Parameter(torch.empty(out_features).uniform_(-bound, bound))
         self.register_buffer("mask", mask, persistent=False)
+        eye = torch.eye(len(mask))
+        self.register_buffer("split", torch.stack([eye, 1.0 - eye], dim=-1), persistent=False)
 
     def edge_weights(self) -> torch.Tensor:
         """Row-softmax of the edge logits, zero off the graph: (J, J)."""
@@ -35,10 +39,12 @@ class SemGraphConv(nn.Module):
         return torch.softmax(logits.masked_scatter(self.mask, self.e), dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        weights = self.edge_weights()
-        self_weight = torch.diagonal(weights).unsqueeze(-1)
-        neighbours = weights - torch.diag_embed(torch.diagonal(weights))
-        return self_weight * (x @ self.W[0]) + neighbours @ (x @ self.W[1]) + self.bias
+        joints = self.mask.shape[0]
+        # mix[i, 2 j + k]: weight of joint j's features transformed by W_k in joint i's output.
+        mix = (self.edge_weights().unsqueeze(-1) * self.split).reshape(joints, 2 * joints)
+        weight = self.W.transpose(0, 1).reshape(self.W.shape[1], -1)  # [W0 | W1]
+        features = (x @ weight).reshape(*x.shape[:-2], 2 * joints, self.W.shape[2])
+        return torch.matmul(mix, features) + self.bias
 
 
 class GraphConvBlock(nn.Module):
@@ -51,7 +57,9 @@ class GraphConvBlock(nn.Module):
         self.dropout = nn.Dropout(dropout) if dropout > 0 else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.bn(self.gconv(x).transpose(1, 2)).transpose(1, 2)
+        x = self.gconv(x)
+        # (B * J, C) rows: the same per-channel statistics as BatchNorm1d over (B, C, J), no transposes.
+        x = self.bn(x.reshape(-1, x.shape[-1])).reshape(x.shape)
         if self.dropout is not None:
             x = self.dropout(torch.relu(x))
         return torch.relu(x)
@@ -83,8 +91,7 @@ class GroupedNonLocal(nn.Module):
         self.register_buffer("restore", torch.from_numpy(restore), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.block(x[:, self.order].transpose(1, 2)).transpose(1, 2)
-        return out[:, self.restore]
+        return self.block(x[:, self.order])[:, self.restore]
 
 
 class SemGCN(nn.Module):

@@ -45,13 +45,13 @@ class GraphConv(nn.Module):
         nn.init.kaiming_uniform_(self.weight, nonlinearity="relu")
 
     def forward(self, x: torch.Tensor, affinity: torch.Tensor) -> torch.Tensor:
-        batch, frames, joints, in_channels = x.shape
+        batch, frames, joints, _ = x.shape
         groups, nodes = affinity.shape[0], affinity.shape[1]
-        graphs = x.reshape(batch, frames // GRAPH_FRAMES, nodes, in_channels)
-        # sum_g A_g (H W_g) computed as [A_0 H, .., A_3 H] @ [W_0; ..; W_3]: one node mix, one matmul.
-        mixed = torch.einsum("gvw,bswi->bsvgi", affinity, graphs).reshape(-1, groups * in_channels)
-        weight = self.weight.reshape(in_channels, groups, self.out_channels).transpose(0, 1)
-        out = mixed @ weight.reshape(groups * in_channels, self.out_channels) + self.bias
+        # sum_g A_g (H W_g) as one matmul H [W_0 | .. | W_3] and one node mix [A_0 | .. | A_3]
+        # over (node, partition) pairs: no transposes of the features.
+        transformed = (x @ self.weight).reshape(-1, nodes * groups, self.out_channels)
+        mix = affinity.permute(1, 2, 0).reshape(nodes, nodes * groups)
+        out = (mix @ transformed).reshape(-1, self.out_channels) + self.bias
         out = self.dropout(torch.relu(self.norm(out)))
         return out.reshape(batch, frames, joints, self.out_channels)
 

@@ -35,7 +35,7 @@ from pose3d.models import MODELS, build
 from pose3d.models.predict import predict, root_relative, root_relative_prediction
 from pose3d.models.tgraphnet import TGraphNet
 from pose3d.tracking import training_run
-from pose3d.training.losses import motion_loss, mpjpe_loss, reprojection_loss, weighted_root_loss
+from pose3d.training.step import TrainStep, build_optimizer
 
 log = logging.getLogger(__name__)
 
@@ -91,45 +91,6 @@ class Batches:
                 rows = rows[:, 0]
             intrinsics = None if self.intrinsics is None else self.intrinsics[chosen]
             yield self.inputs[rows], self.targets[rows], intrinsics
-
-
-def compute_loss(
-    name: str,
-    pred: torch.Tensor,
-    target: torch.Tensor,
-    inputs: torch.Tensor,
-    intrinsics: torch.Tensor | None,
-    loss: str,
-) -> torch.Tensor:
-    """The recipe's loss: MSE for single-frame models, MPJPE + motion (+ trajectory terms) for TGraphNet."""
-    if loss == "mse":
-        return torch.nn.functional.mse_loss(pred, target)
-    if loss == "mpjpe_motion":
-        return mpjpe_loss(pred, target) + motion_loss(pred, target)
-    if loss == "mpjpe_motion_traj":
-        if intrinsics is None:
-            raise ValueError("the trajectory loss needs the clips' camera intrinsics")
-        root_pred, root_target = pred[..., :1, :], target[..., :1, :]
-        pose_pred = torch.cat([torch.zeros_like(root_pred), pred[..., 1:, :]], dim=-2)
-        pose_target = torch.cat([torch.zeros_like(root_target), target[..., 1:, :]], dim=-2)
-        return (
-            mpjpe_loss(pose_pred, pose_target)
-            + motion_loss(pose_pred, pose_target)
-            + weighted_root_loss(root_pred[..., 0, :], root_target[..., 0, :])
-            + reprojection_loss(pose_pred + root_pred, inputs, intrinsics)
-            + 0.001 * motion_loss(root_pred, root_target)
-        )
-    raise ValueError(f"unknown loss {loss!r} for model {name}")
-
-
-def _optimizer(model: torch.nn.Module, settings: dict[str, Any]) -> torch.optim.Optimizer:
-    if settings["optimizer"] == "adam":
-        return torch.optim.Adam(
-            model.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"], amsgrad=settings["amsgrad"]
-        )
-    return torch.optim.AdamW(
-        model.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"], amsgrad=settings["amsgrad"]
-    )
 
 
 def _scheduler(optimizer: torch.optim.Optimizer, settings: dict[str, Any]) -> torch.optim.lr_scheduler.LambdaLR:
@@ -221,10 +182,9 @@ def _restore(
 
 
 def _train_epoch(
-    model: torch.nn.Module,
+    step: TrainStep,
     batches: Batches,
     epoch: int,
-    optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     settings: dict[str, Any],
     on_batch: BatchHook | None,
@@ -233,32 +193,19 @@ def _train_epoch(
     """One pass over the epoch's batches; returns the sample-weighted mean training loss.
 
     Advances ``bar`` by the samples of each batch; its note (epoch, step, running loss) is renewed at
-    most once a second, as reading the loss waits for the device.
+    most once a second, as reading the loss waits for the device. The running total stays on the
+    device between notes.
     """
-    model.train()
-    device = batches.inputs.device
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16)
-        if settings["mixed_precision"] and device.type == "cuda"
-        else nullcontext()
-    )
-    total, count = torch.zeros((), device=device), 0
+    step.model.train()
+    total, count = torch.zeros((), device=batches.inputs.device), 0
     noted = 0.0
     for batch, (inputs, targets, intrinsics) in enumerate(batches.epoch(epoch)):
         if on_batch is not None:
             on_batch(epoch, batch)
-        with autocast:
-            pred = model(inputs)
-        loss = compute_loss(settings["model"], pred.float(), targets, inputs, intrinsics, settings["loss"])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if settings["grad_clip"]:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=settings["grad_clip"])
-        optimizer.step()
+        total += step(inputs, targets, intrinsics) * len(inputs)
+        count += len(inputs)
         if settings["lr_decay_unit"] == "step":
             scheduler.step()
-        total += loss.detach() * len(inputs)
-        count += len(inputs)
         bar.update(len(inputs))
         if time.monotonic() - noted >= 1.0:
             _note(bar, epoch, batch + 1, settings, len(batches), float(total) / count)
@@ -315,9 +262,11 @@ def train(
         model.start_root_at(batches.targets[:, 0].mean(dim=0))
     elif root_start is not None:
         raise ValueError(f"root_start must be null or 'train_mean', got {root_start!r}")
-    optimizer = _optimizer(model, settings)
+    implementation = settings.get("implementation", "plain")
+    optimizer = build_optimizer(model, settings, implementation)
     scheduler = _scheduler(optimizer, settings)
     state = _restore(state_path, settings, model, optimizer, scheduler, device)
+    step = TrainStep(model, optimizer, settings, implementation, device)
     run_context = (
         training_run(tracking, settings, out, [poses_3d, poses_2d], state["mlflow_run_id"])
         if tracking
@@ -334,7 +283,7 @@ def train(
             for epoch in range(state["epoch"], settings["epochs"]):
                 started = time.monotonic()
                 metrics = {
-                    "train_loss": _train_epoch(model, batches, epoch, optimizer, scheduler, settings, on_batch, bar),
+                    "train_loss": _train_epoch(step, batches, epoch, scheduler, settings, on_batch, bar),
                     "lr": optimizer.param_groups[0]["lr"],
                 }
                 seconds = time.monotonic() - started

@@ -77,3 +77,32 @@ def reprojection_loss(
     pixels = project(pred_pose_cam, params[..., :9])
     projected = _normalize_screen(pixels, params[..., 9:10], params[..., 10:11])
     return torch.linalg.vector_norm(projected - input_2d_norm, dim=-1).mean()
+
+
+def compute_loss(
+    name: str,
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    inputs: torch.Tensor,
+    intrinsics: torch.Tensor | None,
+    loss: str,
+) -> torch.Tensor:
+    """The recipe's loss: MSE for single-frame models, MPJPE + motion (+ trajectory terms) for TGraphNet."""
+    if loss == "mse":
+        return torch.nn.functional.mse_loss(pred, target)
+    if loss == "mpjpe_motion":
+        return mpjpe_loss(pred, target) + motion_loss(pred, target)
+    if loss == "mpjpe_motion_traj":
+        if intrinsics is None:
+            raise ValueError("the trajectory loss needs the clips' camera intrinsics")
+        root_pred, root_target = pred[..., :1, :], target[..., :1, :]
+        pose_pred = torch.cat([torch.zeros_like(root_pred), pred[..., 1:, :]], dim=-2)
+        pose_target = torch.cat([torch.zeros_like(root_target), target[..., 1:, :]], dim=-2)
+        return (
+            mpjpe_loss(pose_pred, pose_target)
+            + motion_loss(pose_pred, pose_target)
+            + weighted_root_loss(root_pred[..., 0, :], root_target[..., 0, :])
+            + reprojection_loss(pose_pred + root_pred, inputs, intrinsics)
+            + 0.001 * motion_loss(root_pred, root_target)
+        )
+    raise ValueError(f"unknown loss {loss!r} for model {name}")

@@ -1,0 +1,56 @@
+"""``pose3d bench``: training and evaluation throughput of the models, plain eager beside the fast paths."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from pose3d.config.choices import BENCH_SIZES, BENCH_VARIANTS, DEVICES, MODEL_NAMES
+from pose3d.core.errors import InputError
+
+
+def _bench(args: argparse.Namespace) -> None:
+    import torch
+
+    from pose3d.benchmark.run import bench, write_result
+    from pose3d.core.device import select_device
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = select_device(args.device)
+    if "compiled_bf16" in (args.variants or ()) and device.type != "cuda":
+        raise InputError("--variants", "compiled_bf16 needs a CUDA device")
+    result = bench(args.models, device, size=args.size, variants=args.variants, rounds=args.rounds)
+    out = args.out or f"results/bench/{device.type}-{args.size}.json"
+    write_result(result, out)
+    print(f"wrote {out}")
+
+
+def register(commands: Any) -> None:
+    """Add ``bench`` to the ``pose3d`` subcommands."""
+    parser = commands.add_parser(
+        "bench",
+        help="measure training and evaluation throughput, plain eager beside the fast paths",
+        description="Per model and variant: training samples/s at the paper recipe's batch size (TGraphNet: "
+        "windows/s and output frames/s), evaluation throughput at a large batch, peak memory, the share of the "
+        "device's measured matmul peak, and the estimated time of a full-size epoch and of the whole paper "
+        "recipe. Variants run in alternating rounds, so every speed-up is a ratio measured side by side.",
+    )
+    parser.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=list(MODEL_NAMES), help="models to measure")
+    parser.add_argument("--device", choices=DEVICES, default="auto", help="torch device (auto: CUDA when present)")
+    parser.add_argument(
+        "--size",
+        choices=BENCH_SIZES,
+        default="full",
+        help="full: paper model widths on synthetic data of the real training set's size; tiny: a quick smoke test",
+    )
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        choices=BENCH_VARIANTS,
+        help="variants to compare, the first is the baseline (default: plain fast compiled, + compiled_bf16 on CUDA)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternating measurement rounds (median counts)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--out", help="JSON output (default results/bench/<device>-<size>.json)")
+    parser.set_defaults(handler=_bench)

@@ -1,0 +1,110 @@
+"""The fast training step computes what the plain one does; flip test-time augmentation; ``pose3d bench`` runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from test_train import settings
+
+from pose3d.data.loader import load_h36m
+from pose3d.data.skeleton import H36M_16, H36M_17
+from pose3d.evaluation.metrics import mpjpe
+from pose3d.models import MODELS, build
+from pose3d.models.predict import flip_averaged, mirror, predict, root_relative, root_relative_prediction
+from pose3d.training.loop import train
+
+
+def train_error_mm(result: dict, model: str, clips) -> float:
+    """MPJPE (mm) of a trained checkpoint's predictions on the clips it trained on."""
+    network = build(model, **result["options"])
+    network.load_state_dict(result["state_dict"])
+    pred = predict(network, model, clips, torch.device("cpu"))
+    pose = root_relative_prediction(pred, MODELS[model].predicts_root)
+    return float(mpjpe(pose * 1000.0, root_relative(clips.positions) * 1000.0).mean())
+
+
+@pytest.mark.parametrize(
+    ("model", "changes"),
+    [
+        ("semgcn_nonlocal", {}),
+        ("tgraphnet_traj", {}),
+        ("linear", {"compile": True, "model_options": {"linear_size": 64}}),  # compiled step, dropout 0.5
+    ],
+)
+def test_fast_and_plain_training_agree(tiny_tables: dict[str, Path], tmp_path: Path, model: str, changes: dict) -> None:
+    """Same losses every epoch and the same error of the trained model, up to float rounding (which Adam's
+    normalisation amplifies in parameters whose gradient is pure rounding noise, e.g. biases before BN)."""
+    paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
+    plain = train(settings(model, implementation="plain", **changes), out=tmp_path / "plain/model.pt", **paths)
+    fast = train(settings(model, implementation="fast", **changes), out=tmp_path / "fast/model.pt", **paths)
+    assert [h["train_loss"] for h in fast["history"]] == pytest.approx(
+        [h["train_loss"] for h in plain["history"]], rel=1e-4
+    )
+    clips = load_h36m(
+        paths["poses_3d"], paths["poses_2d"], plain["settings"]["train_subjects"], num_joints=MODELS[model].num_joints
+    )
+    assert train_error_mm(fast, model, clips) == pytest.approx(train_error_mm(plain, model, clips), rel=1e-3)
+
+
+def test_mirror_swaps_sides_and_negates_x() -> None:
+    poses = torch.randn(4, 17, 3)
+    flipped = mirror(poses, H36M_17)
+    assert torch.equal(mirror(flipped, H36M_17), poses)
+    left, right = list(H36M_17.left), list(H36M_17.right)
+    assert torch.equal(flipped[:, left, 0], -poses[:, right, 0])
+    assert torch.equal(flipped[:, right, 1:], poses[:, left, 1:])
+    assert torch.equal(flipped[:, 0, 0], -poses[:, 0, 0])  # the hip is its own mirror joint
+
+
+@pytest.mark.parametrize(
+    ("name", "skeleton", "shape"), [("semgcn", H36M_16, (8, 16, 2)), ("tgraphnet", H36M_17, (2, 81, 17, 2))]
+)
+def test_flip_averaged_prediction_is_mirror_symmetric(name: str, skeleton, shape: tuple[int, ...]) -> None:
+    torch.manual_seed(0)
+    options = {"channels": 8} if name == "tgraphnet" else {}
+    model = build(name, **options).eval()
+    forward = flip_averaged(model, skeleton)
+    inputs = torch.randn(shape)
+    with torch.no_grad():
+        assert torch.allclose(forward(mirror(inputs, skeleton)), mirror(forward(inputs), skeleton), atol=1e-5)
+        assert not torch.allclose(model(mirror(inputs, skeleton)), mirror(model(inputs), skeleton), atol=1e-3)
+
+
+def test_flip_test_changes_predictions_of_every_frame(tiny_tables: dict[str, Path]) -> None:
+    clips = load_h36m(tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], ["S11"], num_joints=16)
+    torch.manual_seed(0)
+    model = build("semgcn")
+    plain = predict(model, "semgcn", clips, torch.device("cpu"))
+    flipped = predict(model, "semgcn", clips, torch.device("cpu"), flip=True)
+    assert plain.shape == flipped.shape
+    assert (abs(plain - flipped).max(axis=(1, 2)) > 0).all()
+
+
+def test_bench_tiny_writes_figures_for_every_model_and_variant(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    models = ["linear", "semgcn", "tgraphnet_traj"]
+    command = [sys.executable, "-m", "pose3d.cli", "bench", "--size", "tiny", "--device", "cpu", "--threads", "1"]
+    command += ["--models", *models, "--variants", "plain", "fast", "--rounds", "1", "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    result = json.loads(out.read_text())
+    assert list(result["models"]) == models
+    for name, figures in result["models"].items():
+        assert figures["train_flop_per_step"] > 0 and figures["eval_flop_per_batch"] > 0
+        assert figures["plain"]["train"]["speedup"] == 1.0
+        for variant in ("plain", "fast"):
+            assert figures[variant]["train"]["samples_per_s"] > 0
+            assert figures[variant]["eval"]["frames_per_s"] > 0
+            assert figures[variant]["paper_recipe_s"] > figures[variant]["full_epoch_s"] > 0
+        assert f"{name:<16}fast" in done.stdout
+
+
+def test_bench_imports_neither_mlflow_nor_snakemake_nor_cdflib() -> None:
+    """The GPU machine has only torch, numpy, pandas and pyarrow."""
+    absent = "{'mlflow', 'snakemake', 'cdflib', 'yaml', 'jsonschema', 'matplotlib', 'h5py'}"
+    code = f"import sys, pose3d.cli, pose3d.benchmark.run; print(sorted({absent} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
