@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from keypoint_files import Person, coco_json
+from PIL import Image
 from workflow_helpers import REPO, small_config
 
 from pose3d.core.safe_load import load_npz
@@ -53,4 +54,7 @@ def test_readme_lift_commands(tiny_tables: dict[str, Path], tmp_path: Path) -> N
         outputs.append(table.column("positions").to_pylist())
         if command.startswith("pose3d"):
             assert "lifted 1 person" in done.stdout and "frames/s" in done.stdout
+            with Image.open(tmp_path / "results/lift/my_video/animation.gif") as gif:
+                assert gif.n_frames == len(track)  # every lifted frame animated
+                assert len(np.unique(np.asarray(gif.convert("L")))) > 2  # drawn, not blank
     assert outputs[0] == outputs[1]  # the workflow rule and the command give the same poses

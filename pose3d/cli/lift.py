@@ -19,6 +19,13 @@ def _person(text: str) -> str:
     raise argparse.ArgumentTypeError(f"{text!r}: use an index (0: most confident), track:ID or all")
 
 
+def _animation_path(text: str) -> str:
+    """An animation file name (checked here, so a wrong suffix fails before any work)."""
+    if not text.endswith((".gif", ".mp4")):
+        raise argparse.ArgumentTypeError(f"{text!r}: the animation is written as .gif or .mp4")
+    return text
+
+
 def _lift(args: argparse.Namespace) -> None:
     import torch
 
@@ -38,6 +45,7 @@ def _lift(args: argparse.Namespace) -> None:
             device=args.device,
             layout_2d=args.layout_2d,
             video=args.video,
+            render=args.render,
         )
     )
 
@@ -83,6 +91,12 @@ def register(commands: Any) -> None:
         "mapped to that order (coco)",
     )
     lift.add_argument("--video", help="the video to lift from a VideoPose3D .npz that holds several")
+    lift.add_argument(
+        "--render",
+        type=_animation_path,
+        metavar="FILE",
+        help="also animate the first person lifted: 2D input beside the 3D pose, as FILE.gif or FILE.mp4",
+    )
     lift.add_argument("--device", choices=DEVICES, default="cpu", help="torch device (default cpu)")
     lift.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     lift.set_defaults(handler=_lift)

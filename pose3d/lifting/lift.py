@@ -227,8 +227,32 @@ def lift(
     device: str = "cpu",
     layout_2d: str | None = None,
     video: str | None = None,
+    render: str | Path | None = None,
 ) -> str:
-    """Lift ``keypoints`` with ``checkpoint`` into ``out_dir``; returns the summary. Nothing is written on bad input."""
+    """Lift ``keypoints`` with ``checkpoint`` into ``out_dir``; returns the summary. Nothing is written on bad input.
+
+    With ``render`` (a ``.gif`` or ``.mp4`` path) also animate the first lifted person.
+    """
     lifted = lift_keypoints(checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d, video)
     written = write_lifted(lifted, out_dir, checkpoint, keypoints, min_score)
+    if render:
+        render_lifted(lifted, render)
+        written.append(Path(render))
     return summary(lifted, keypoints, written, str(select_device(device)))
+
+
+def render_lifted(lifted: Lifted, out: str | Path) -> int:
+    """Animate the first lifted person: the 2D input beside the 3D pose seen from the camera; returns frames."""
+    from pose3d.visualization.animation import lifted_scene, render_animation
+
+    track = lifted.people[0]
+    rows = slice(0, len(track.frames))
+    scene = lifted_scene(
+        LAYOUTS[MODELS[lifted.model].layout],
+        lifted.keypoints[rows],
+        lifted.image_size,
+        lifted.positions[rows],
+        title=f"{lifted.model}, person {track.id}",
+        name=lifted.model,
+    )
+    return render_animation(scene, out)
