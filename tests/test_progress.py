@@ -65,14 +65,14 @@ def test_terminal_gets_a_bar_and_log_records_above_it(
     monkeypatch.setattr(sys, "stderr", terminal)
     logger = logging.getLogger("pose3d.test_progress")
     handler = logging.StreamHandler(terminal)
-    logging.getLogger().addHandler(handler)
-    try:
-        with caplog.at_level(logging.INFO), progress(total=4, desc="work", unit=" steps") as bar:
-            bar.update(2)
-            logger.info("half way")
-            bar.update(2)
-    finally:
-        logging.getLogger().removeHandler(handler)
+    # The terminal comes first among the console handlers, as in a `pose3d` run: an earlier test's CLI
+    # call may have left its own stdout handler on the root logger, which the redirection would pick.
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [handler, *root.handlers])
+    with caplog.at_level(logging.INFO), progress(total=4, desc="work", unit=" steps") as bar:
+        bar.update(2)
+        logger.info("half way")
+        bar.update(2)
     drawn = terminal.getvalue()
     assert "\r" in drawn and "|" in drawn and "4/4" in drawn  # a redrawn bar
     assert "half way" in drawn
