@@ -53,6 +53,29 @@ HEADLINE_METRICS = (
     ("3dpw", "pa_mpjpe"),
 )
 DECIMALS = 2
+#: MLflow's UI keeps its column choice in the browser; a view saved as an experiment tag is what a
+#: link can open: ``#/experiments/<id>/runs?viewStateShareKey=compare`` (see :func:`compare_url`).
+VIEW_TAG_PREFIX = "mlflow.sharedViewState."
+COMPARE_VIEW = "compare"
+
+
+def _compare_view() -> str:
+    """The saved view of the Runs page: headline metrics and the model as columns, best MPJPE first."""
+    columns = [f"metrics.`{dataset}.{metric}`" for dataset, metric in HEADLINE_METRICS]
+    columns += ["tags.`model`", "tags.`input_2d`", "attributes.`Models`"]
+    return json.dumps(
+        {
+            "orderByKey": "metrics.`h36m.mpjpe`",
+            "orderByAsc": True,
+            "selectedColumns": columns,
+            "runsHiddenMode": "SHOW_ALL",
+        }
+    )
+
+
+def compare_url(base: str, experiment_id: str) -> str:
+    """Address of the model comparison (one row per model, headline metrics as columns) on a UI at ``base``."""
+    return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs?viewStateShareKey={COMPARE_VIEW}"
 
 
 def _local_sqlite(tracking_uri: str) -> Path | None:
@@ -89,34 +112,41 @@ def ensure_experiment(tracking_uri: str, experiment: str) -> str:
     """Create the tracking store and the experiment if needed (safe when processes race); return its id.
 
     MLflow stores a new experiment's artifact location as an absolute path; for a relative SQLite
-    store it is rewritten to ``mlruns/<id>``, relative to the project like the store itself.
+    store it is rewritten to ``mlruns/<id>``, relative to the project like the store itself. The
+    experiment is marked as model training (the UI opens on its runs) and carries the comparison view.
     """
     with _store_lock(tracking_uri):
         client = MlflowClient(tracking_uri)
         found = client.get_experiment_by_name(experiment)
-        if found:
-            return found.experiment_id
-        experiment_id = client.create_experiment(experiment, tags={"mlflow.experimentKind": "custom_model_development"})
-        database = _local_sqlite(tracking_uri)
-        if database is not None:
-            with sqlite3.connect(database) as connection:  # no MLflow API changes an artifact location
-                connection.execute(
-                    "UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?",
-                    (f"{LOCAL_ARTIFACTS}/{experiment_id}", int(experiment_id)),
-                )
-            connection.close()
+        experiment_id = found.experiment_id if found else _create_experiment(client, tracking_uri, experiment)
+        client.set_experiment_tag(experiment_id, VIEW_TAG_PREFIX + COMPARE_VIEW, _compare_view())
         return experiment_id
 
 
-def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -> None:
-    """Create store and experiment, and record where they are for the jobs that log to them."""
-    record = {
-        "tracking_uri": tracking_uri,
-        "experiment": experiment,
-        "experiment_id": ensure_experiment(tracking_uri, experiment),
-    }
+def _create_experiment(client: MlflowClient, tracking_uri: str, experiment: str) -> str:
+    experiment_id: str = client.create_experiment(
+        experiment, tags={"mlflow.experimentKind": "custom_model_development"}
+    )
+    database = _local_sqlite(tracking_uri)
+    if database is not None:
+        with sqlite3.connect(database) as connection:  # no MLflow API changes an artifact location
+            connection.execute(
+                "UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?",
+                (f"{LOCAL_ARTIFACTS}/{experiment_id}", int(experiment_id)),
+            )
+        connection.close()
+    return experiment_id
+
+
+def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -> str:
+    """Create store and experiment, record where they are for the jobs that log to them, and return
+    the address of the model comparison in the UI (``mlflow ui``'s default address for a local store)."""
+    experiment_id = ensure_experiment(tracking_uri, experiment)
+    record = {"tracking_uri": tracking_uri, "experiment": experiment, "experiment_id": experiment_id}
     with atomic_path(out, suffix=".json") as tmp:
         tmp.write_text(json.dumps(record, indent=2))
+    server = tracking_uri if tracking_uri.startswith(("http://", "https://")) else "http://127.0.0.1:5000"
+    return compare_url(server, experiment_id)
 
 
 def read_experiment_file(path: str | Path) -> dict[str, str]:
@@ -188,8 +218,12 @@ class TrainingRun:
     def log_epoch(self, epoch: int, metrics: dict[str, float]) -> None:
         mlflow.log_metrics(metrics, step=epoch)
 
-    def log_checkpoint(self, checkpoint: Path, model: torch.nn.Module, input_shape: Sequence[int]) -> None:
+    def log_checkpoint(self, checkpoint: Path, model: torch.nn.Module, input_shape: Sequence[int], step: int) -> None:
         """The checkpoint file as an artifact and the network as an ``mlflow.pytorch`` model.
+
+        ``step`` is the number of epochs trained. MLflow links every run metric logged at the model's
+        step to the model; the epoch curves use steps 0 .. epochs - 1, so the model carries only the
+        headline metrics :func:`log_evaluation` links to it explicitly.
 
         The model is saved as an exported program (``torch.export``, MLflow's ``pt2`` format), which
         loads without unpickling code. ``input_shape`` (one sample, e.g. (16, 2)) gives the example
@@ -202,6 +236,7 @@ class TrainingRun:
             name=self.name,
             input_example=example,
             serialization_format="pt2",
+            step=step,
             pip_requirements=[f"torch=={torch.__version__.split('+')[0]}", "pose3d"],
         )
 
@@ -233,12 +268,10 @@ def training_run(
     _use(tracking["tracking_uri"])
     experiment_id = tracking["experiment_id"]
     output = str(Path(output).resolve())
-    system_metrics = _psutil_available()
     if run_id is None:
         active = mlflow.start_run(
             experiment_id=experiment_id,
             run_name=f"{settings['model']}-{settings['input_2d']}",
-            log_system_metrics=system_metrics,
         )
         mlflow.log_params(flatten(settings))
         mlflow.log_params({"data.poses_3d": str(data[0]), "data.poses_2d": str(data[1])})
@@ -254,7 +287,7 @@ def training_run(
         )
         _supersede(MlflowClient(), experiment_id, output, active.info.run_id)
     else:
-        active = mlflow.start_run(run_id=run_id, log_system_metrics=system_metrics)
+        active = mlflow.start_run(run_id=run_id)
     try:
         yield TrainingRun(active.info.run_id, f"{settings['model']}-{settings['input_2d']}")
     except KeyboardInterrupt:
@@ -334,11 +367,3 @@ def _use(tracking_uri: str) -> None:
     if not on_terminal():
         os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
     mlflow.set_tracking_uri(tracking_uri)
-
-
-def _psutil_available() -> bool:
-    try:
-        import psutil  # noqa: F401  (MLflow's system-metrics monitor needs it)
-    except ImportError:
-        return False
-    return True

@@ -78,6 +78,7 @@ def test_gif_has_the_frames_and_three_drawn_panels(results: dict[str, Path], tmp
         assert gif.info["duration"] == 100
         gif.seek(3)
         frame = np.asarray(gif.convert("RGB"))
+    assert (frame[0, 0] == 255).all() and (frame[-1, -1] == 255).all()  # the background stays pure white
     input_2d, truth, prediction = panels(frame, 3)
     for panel in (input_2d, truth):  # each shows the left and the right bones
         assert share_of(panel, LEFT_COLOR) > 0.001 and share_of(panel, RIGHT_COLOR) > 0.001

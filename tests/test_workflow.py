@@ -24,6 +24,7 @@ from workflow_helpers import QUICK_TRAINING, run_snakemake, small_config, snakem
 
 from pose3d.data.h36m import ACTIONS
 from pose3d.data.parquet_io import read_metadata
+from pose3d.tracking import COMPARE_VIEW, HEADLINE_METRICS, VIEW_TAG_PREFIX
 
 pytestmark = pytest.mark.slow
 
@@ -250,6 +251,8 @@ def test_mlflow_server_shows_one_run_per_model_with_headline_metrics_and_artifac
 ) -> None:
     _, config = pipeline
     experiment = _rest(mlflow_server, "experiments/get-by-name?experiment_name=pose3d-test")["experiment"]
+    view = next(tag["value"] for tag in experiment["tags"] if tag["key"] == VIEW_TAG_PREFIX + COMPARE_VIEW)
+    assert json.loads(view)["selectedColumns"][:2] == ["metrics.`h36m.mpjpe`", "metrics.`h36m.p_mpjpe`"]
     body = {"experiment_ids": [experiment["experiment_id"]], "max_results": 100}
     found = _rest(mlflow_server, "runs/search", body)["runs"]
     names = [run["info"]["run_name"] for run in found]
@@ -266,7 +269,9 @@ def test_mlflow_server_shows_one_run_per_model_with_headline_metrics_and_artifac
         headline = {"h36m.mpjpe", "h36m.p_mpjpe"}
         if name.startswith("tgraphnet"):  # 17-joint models are scored on 3DHP and 3DPW too
             headline |= {"3dhp.pck150_17", "3dhp.auc_17", "3dpw.mpjpe", "3dpw.pa_mpjpe"}
-        assert headline <= set(metrics) and headline <= model_metrics[run_id], name
+        assert headline <= set(metrics), name
+        # the model (Models page) carries the headline numbers and nothing else: no curves, no system metrics
+        assert model_metrics[run_id] == {f"{d}.{m}" for d, m in HEADLINE_METRICS} & set(metrics), name
         assert {"train_loss", "h36m.mpjpe.Walking"} <= set(metrics)
         model = run["data"]["tags"] and next(tag["value"] for tag in run["data"]["tags"] if tag["key"] == "model")
         history = _rest(mlflow_server, f"metrics/get-history?run_id={run_id}&metric_key=train_loss")["metrics"]

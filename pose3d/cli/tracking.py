@@ -9,7 +9,8 @@ from typing import Any
 def _tracking_init(args: argparse.Namespace) -> None:
     from pose3d.tracking import write_experiment_file
 
-    write_experiment_file(args.tracking_uri, args.experiment, args.out)
+    url = write_experiment_file(args.tracking_uri, args.experiment, args.out)
+    print(f"pose3d: models compared side by side at {url} (start `mlflow ui` in the project folder first)")
 
 
 def register(commands: Any) -> None:

@@ -267,6 +267,8 @@ def train(
     scheduler = _scheduler(optimizer, settings)
     state = _restore(state_path, settings, model, optimizer, scheduler, device)
     step = TrainStep(model, optimizer, settings, implementation, device)
+    if step.bf16:
+        log.info("forward pass under bf16 autocast (training.mixed_precision: %s)", settings.get("mixed_precision"))
     run_context = (
         training_run(tracking, settings, out, [poses_3d, poses_2d], state["mlflow_run_id"])
         if tracking
@@ -340,7 +342,10 @@ def train(
         _save(checkpoint, out)
         if run:
             run.log_checkpoint(
-                out, model, batches.inputs.shape[1:] if spec.frames == 1 else (spec.frames, *batches.inputs.shape[1:])
+                out,
+                model,
+                batches.inputs.shape[1:] if spec.frames == 1 else (spec.frames, *batches.inputs.shape[1:]),
+                step=settings["epochs"],
             )
     state_path.unlink()  # finished: a forced re-run trains afresh
     return checkpoint

@@ -190,23 +190,28 @@ def _gif_writer(path: Path, fps: float) -> Iterator[list[Image.Image]]:
 
 
 @cache
-def _gif_palette() -> Image.Image:
-    """A fixed palette: greys, and every figure colour blended with white (antialiased edges), so
-    colours stay exact and do not flicker between frames."""
+def _gif_palette() -> np.ndarray:
+    """A fixed palette (256 x RGB): greys from black to pure white, and every figure colour blended
+    with white (antialiased edges), so colours stay exact and do not flicker between frames."""
     colors = [CENTRE_COLOR, LEFT_COLOR, RIGHT_COLOR, "#000000", *MODEL_COLORS.values()]
     base = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in colors], dtype=float)
     blend = np.linspace(0.0, 1.0, 16)[:-1, None, None]
     entries = (base[None] * (1 - blend) + 255.0 * blend).reshape(-1, 3)
     greys = np.repeat(np.linspace(0, 255, 256 - len(entries))[:, None], 3, axis=1)
-    table = np.concatenate([entries, greys]).round().astype(np.uint8)
-    palette = Image.new("P", (1, 1))
-    palette.putpalette(table.reshape(-1).tolist())
-    return palette
+    return np.concatenate([entries, greys]).round().astype(np.int32)
 
 
 def _to_palette(rgb: np.ndarray) -> Image.Image:
-    """A frame as a palette image (1 byte per pixel) in :func:`_gif_palette`."""
-    return Image.fromarray(rgb).quantize(palette=_gif_palette(), dither=Image.Dither.NONE)
+    """A frame as a palette image (1 byte per pixel) in :func:`_gif_palette`, each colour mapped to
+    its exact nearest entry (Pillow's own lookup is approximate: white came out as 253)."""
+    table = _gif_palette()
+    packed = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
+    keys, inverse = np.unique(packed.reshape(-1), return_inverse=True)
+    colours = np.stack([keys >> 16, (keys >> 8) & 255, keys & 255], axis=1)
+    nearest = ((colours[:, None, :] - table[None]) ** 2).sum(axis=2).argmin(axis=1).astype(np.uint8)
+    image = Image.fromarray(nearest[inverse].reshape(rgb.shape[:2]), mode="P")
+    image.putpalette(table.astype(np.uint8).reshape(-1).tolist())
+    return image
 
 
 def render_animation(scene: Scene, out: str | Path, options: RenderOptions | None = None) -> int:
