@@ -22,6 +22,7 @@ from pose3d.benchmark.measure import (
 )
 from pose3d.benchmark.workload import POOL_FRAMES, SyntheticData, Workload, workload
 from pose3d.core.atomic import atomic_path
+from pose3d.core.device import native_bf16
 from pose3d.models import build
 from pose3d.training.step import TrainStep, build_optimizer, compile_mode, use_persistent_compile_cache
 
@@ -39,6 +40,7 @@ VARIANTS: dict[str, Variant] = {
     "plain": Variant("plain", compile=False),  # today's eager step, as released
     "fast": Variant("fast", compile=False),  # fused optimiser, foreach clipping
     "compiled": Variant("fast", compile=True),  # + torch.compile (CUDA: reduce-overhead, CUDA graphs)
+    "bf16": Variant("fast", compile=False, bf16=True),  # fast + bf16 autocast (demo default on native-bf16 CPUs)
     "compiled_bf16": Variant("fast", compile=True, bf16=True),  # + bf16 autocast (CUDA only)
 }
 #: Steps per timed measurement, (single-frame, TGraphNet), per device type and size.
@@ -46,7 +48,9 @@ STEPS = {("cpu", "tiny"): (2, 1), ("cpu", "full"): (10, 1), ("cuda", "tiny"): (5
 
 
 def default_variants(device: torch.device) -> list[str]:
-    return ["plain", "fast", "compiled"] + (["compiled_bf16"] if device.type == "cuda" else [])
+    """plain, fast, compiled; with native bf16 also bf16 (CPU) or compiled_bf16 (CUDA)."""
+    bf16 = ["compiled_bf16" if device.type == "cuda" else "bf16"] if native_bf16(device) else []
+    return ["plain", "fast", "compiled", *bf16]
 
 
 def _train_runs(work: Workload, data: SyntheticData, variants: Sequence[str], device: torch.device) -> dict[str, Any]:

@@ -48,7 +48,8 @@ def register(commands: Any) -> None:
         "--variants",
         nargs="+",
         choices=BENCH_VARIANTS,
-        help="variants to compare, the first is the baseline (default: plain fast compiled, + compiled_bf16 on CUDA)",
+        help="variants to compare, the first is the baseline (default: plain fast compiled, + bf16 on a CPU with"
+        " native bf16, + compiled_bf16 on CUDA)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="alternating measurement rounds (median counts)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")

@@ -5,6 +5,7 @@ The workflow's ``validate`` and :func:`pose3d.config.settings.load_config` both 
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,11 @@ def _show(value: Any) -> str:
     return one_line(repr(value), 60)
 
 
+def _yaml_word(value: Any) -> str:
+    """An allowed value as it is written in YAML (``null``, ``true``, ``auto``)."""
+    return json.dumps(value) if value is None or isinstance(value, bool) else str(value)
+
+
 def _describe(error: ValidationError) -> tuple[list[str], str]:
     """(key path, problem) for one schema violation, in words a config author reads."""
     path = [str(part) for part in error.absolute_path]
@@ -55,9 +61,7 @@ def _describe(error: ValidationError) -> tuple[list[str], str]:
         "type": lambda: (
             f"must be {' or '.join(expected) if isinstance(expected, list) else expected}, got {_show(value)}"
         ),
-        "enum": lambda: (
-            f"must be one of {', '.join('null' if v is None else str(v) for v in expected)}, got {_show(value)}"
-        ),
+        "enum": lambda: f"must be one of {', '.join(_yaml_word(v) for v in expected)}, got {_show(value)}",
         "minimum": lambda: f"must be >= {expected}",
         "exclusiveMinimum": lambda: f"must be > {expected}",
         "maximum": lambda: f"must be <= {expected}",

@@ -14,3 +14,22 @@ def select_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise InputError("training.device", "'cuda' but torch sees no CUDA device (use auto or cpu)")
     return torch.device(name)
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` multiplies bfloat16 matrices in hardware (CUDA with bf16, AVX512-BF16 or AMX CPUs),
+    so bf16 autocast makes training faster there rather than slower."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    cpu = torch.cpu
+    return any(
+        getattr(cpu, probe, lambda: False)() for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    )
+
+
+def use_bf16(mixed_precision: bool | str, profile: str, device: torch.device) -> bool:
+    """Resolve ``training.mixed_precision``: ``True``/``False`` as given; ``auto``: the demo profile on
+    hardware with native bf16 (twice the matmul rate on such CPUs), never for the paper recipes."""
+    if mixed_precision == "auto":
+        return profile == "demo" and native_bf16(device)
+    return bool(mixed_precision)

@@ -62,6 +62,13 @@ def run_settings(wildcards):
     return json.dumps(resolve_run(config, wildcards.model, wildcards.input), sort_keys=True)
 
 
+def train_priority(wildcards):
+    """Longest training first (demo CPU seconds, results/benchmarks/train/), so that on a few cores the
+    last job to start is a short one and the cores finish together; evaluations (priority 0) fill in."""
+    longest_first = ["tgraphnet_traj", "semgcn_nonlocal", "semgcn", "tgraphnet", "linear"]
+    return len(longest_first) - longest_first.index(wildcards.model)
+
+
 def poses_2d(wildcards):
     """The Parquet table of the run's 2D input."""
     return f"{DATA}/h36m/poses_2d_{wildcards.input}.parquet"

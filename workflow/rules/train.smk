@@ -12,6 +12,7 @@ rule train:
     benchmark:
         "results/benchmarks/train/{model}-{input}.tsv"
     threads: 1
+    priority: train_priority
     resources:
         gpu=1 if config["training"]["device"] == "cuda" else 0,
     conda:
