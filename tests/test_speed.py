@@ -51,6 +51,15 @@ def test_fast_and_plain_training_agree(tiny_tables: dict[str, Path], tmp_path: P
     assert train_error_mm(fast, model, clips) == pytest.approx(train_error_mm(plain, model, clips), rel=1e-3)
 
 
+def test_bf16_training_follows_the_float32_one(tiny_tables: dict[str, Path], tmp_path: Path) -> None:
+    paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
+    full = train(settings("semgcn", mixed_precision=False), out=tmp_path / "fp32/model.pt", **paths)
+    half = train(settings("semgcn", mixed_precision=True), out=tmp_path / "bf16/model.pt", **paths)
+    losses = [h["train_loss"] for h in half["history"]]
+    assert losses != [h["train_loss"] for h in full["history"]]  # autocast really ran in bf16
+    assert losses == pytest.approx([h["train_loss"] for h in full["history"]], rel=0.05)
+
+
 def test_mirror_swaps_sides_and_negates_x() -> None:
     poses = torch.randn(4, 17, 3)
     flipped = mirror(poses, H36M_17)

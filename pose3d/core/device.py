@@ -25,11 +25,3 @@ def native_bf16(device: torch.device) -> bool:
     return any(
         getattr(cpu, probe, lambda: False)() for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     )
-
-
-def use_bf16(mixed_precision: bool | str, profile: str, device: torch.device) -> bool:
-    """Resolve ``training.mixed_precision``: ``True``/``False`` as given; ``auto``: the demo profile on
-    hardware with native bf16 (twice the matmul rate on such CPUs), never for the paper recipes."""
-    if mixed_precision == "auto":
-        return profile == "demo" and native_bf16(device)
-    return bool(mixed_precision)

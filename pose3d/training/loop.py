@@ -268,7 +268,7 @@ def train(
     state = _restore(state_path, settings, model, optimizer, scheduler, device)
     step = TrainStep(model, optimizer, settings, implementation, device)
     if step.bf16:
-        log.info("forward pass under bf16 autocast (training.mixed_precision: %s)", settings.get("mixed_precision"))
+        log.info("forward pass under bf16 autocast (training.mixed_precision: true)")
     run_context = (
         training_run(tracking, settings, out, [poses_3d, poses_2d], state["mlflow_run_id"])
         if tracking

@@ -22,7 +22,6 @@ from typing import Any
 import torch
 
 from pose3d.config.choices import IMPLEMENTATIONS
-from pose3d.core.device import use_bf16
 from pose3d.training.losses import compute_loss
 
 
@@ -67,7 +66,7 @@ class TrainStep:
             raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, got {implementation!r}")
         self.model, self.optimizer, self.settings = model, optimizer, settings
         self.fast = implementation == "fast"
-        self.bf16 = use_bf16(settings.get("mixed_precision", False), settings.get("profile", "paper"), device)
+        self.bf16 = bool(settings.get("mixed_precision"))
         self.autocast = torch.autocast(device.type, dtype=torch.bfloat16) if self.bf16 else nullcontext()
         self.loss = self._loss
         if self.fast and settings.get("compile"):
