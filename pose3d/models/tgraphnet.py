@@ -20,13 +20,33 @@ WINDOW = 81
 
 
 def _temporal(layer: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """Apply a (B, C, J, T) layer to channels-last (B, T, J, C) features."""
-    return layer(x.permute(0, 3, 2, 1)).permute(0, 3, 2, 1)
+    """Apply a (B, C, T, J) layer to channels-last (B, T, J, C) features.
+
+    The permuted view is in torch's channels_last memory format, which convolutions, batch norm and
+    interpolation read and write as it is: no copies either way.
+    """
+    return layer(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+
+
+def _time_conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """``conv``, a Conv(1, k) along time of (B, C, J, T) features, on (B, T, J, C) ones (kernel (k, 1))."""
+    padding = conv.padding if isinstance(conv.padding, str) else conv.padding[::-1]
+    weight = conv.weight.transpose(2, 3)
+    return _temporal(lambda y: F.conv2d(y, weight, conv.bias, conv.stride[::-1], padding), x)
+
+
+def _dropout(dropout: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``dropout`` of (B, T, J, C) features with its mask drawn in the order of a contiguous (B, C, J, T)
+    tensor, so that a seed gives the masks of the (B, C, J, T) layout the layers used before."""
+    if not dropout.training:
+        return x
+    mask = dropout(x.new_ones(x.permute(0, 3, 2, 1).shape))
+    return x * mask.permute(0, 3, 2, 1)
 
 
 def _upsample(x: torch.Tensor, factor: int) -> torch.Tensor:
     """Linear interpolation along time (align_corners, as the released bilinear upsampling)."""
-    return _temporal(lambda y: F.interpolate(y, scale_factor=(1, factor), mode="bilinear", align_corners=True), x)
+    return _temporal(lambda y: F.interpolate(y, scale_factor=(factor, 1), mode="bilinear", align_corners=True), x)
 
 
 class GraphConv(nn.Module):
@@ -45,14 +65,25 @@ class GraphConv(nn.Module):
         nn.init.kaiming_uniform_(self.weight, nonlinearity="relu")
 
     def forward(self, x: torch.Tensor, affinity: torch.Tensor) -> torch.Tensor:
-        batch, frames, joints, _ = x.shape
+        batch, frames, joints, channels = x.shape
         groups, nodes = affinity.shape[0], affinity.shape[1]
-        # sum_g A_g (H W_g) as one matmul H [W_0 | .. | W_3] and one node mix [A_0 | .. | A_3]
-        # over (node, partition) pairs: no transposes of the features.
-        transformed = (x @ self.weight).reshape(-1, nodes * groups, self.out_channels)
-        mix = affinity.permute(1, 2, 0).reshape(nodes, nodes * groups)
-        out = (mix @ transformed).reshape(-1, self.out_channels) + self.bias
-        out = self.dropout(torch.relu(self.norm(out)))
+        graphs = batch * frames * joints // nodes
+        if channels**2 < self.out_channels:
+            # Few input channels (the 2D poses): mix the nodes first, as one matmul of the flattened graphs
+            # with [A_0 | .. | A_3]^T (x) I_Cin (Cin**2 multiplies per node and partition instead of Cout),
+            # then one matmul with the stacked [W_0; ..; W_3].
+            eye = torch.eye(channels, dtype=affinity.dtype, device=affinity.device)
+            mix = torch.kron(affinity.permute(2, 1, 0).reshape(nodes, nodes * groups), eye)
+            mixed = (x.reshape(graphs, nodes * channels) @ mix).reshape(-1, groups * channels)
+            stacked = self.weight.reshape(channels, groups, -1).transpose(0, 1).reshape(groups * channels, -1)
+            out = mixed @ stacked
+        else:
+            # sum_g A_g (H W_g) as one matmul H [W_0 | .. | W_3] and a node mix [A_0 | .. | A_3] over
+            # (node, partition) pairs, batched over the graphs: no transposes of the features.
+            transformed = (x @ self.weight).reshape(graphs, nodes * groups, self.out_channels)
+            mix = affinity.permute(1, 2, 0).reshape(nodes, nodes * groups).to(transformed.dtype)
+            out = torch.bmm(mix.expand(graphs, -1, -1), transformed)
+        out = self.dropout(torch.relu(self.norm(out.reshape(-1, self.out_channels) + self.bias)))
         return out.reshape(batch, frames, joints, self.out_channels)
 
 
@@ -71,7 +102,10 @@ class ResidualBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, affinity: torch.Tensor) -> torch.Tensor:
         residual = x if self.shortcut is None else self.shortcut(x, affinity)
-        return _temporal(self.temporal, self.gcn(x, affinity)) + residual
+        conv, norm, dropout = self.temporal
+        assert isinstance(conv, nn.Conv2d)
+        out = _temporal(norm, _time_conv(conv, self.gcn(x, affinity)))
+        return _dropout(dropout, out) + residual
 
 
 class TemporalPool(nn.Module):
@@ -86,7 +120,7 @@ class TemporalPool(nn.Module):
         nn.init.zeros_(self.conv.get_parameter("bias"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _temporal(lambda y: self.dropout(torch.relu(self.conv(self.norm(y)))), x)
+        return _dropout(self.dropout, torch.relu(_time_conv(self.conv, _temporal(self.norm, x))))
 
 
 class Level(nn.Module):
@@ -177,9 +211,9 @@ class TGraphNet(nn.Module):
         x = x + out
         x = self.merge_norm(x.reshape(-1, x.shape[-1])).reshape(x.shape)
         x = self.post_merge(x, self.affinity)
-        poses = _temporal(self.head, x)[:, :, 1:]
+        poses = _time_conv(self.head, x)[:, :, 1:]
         root = (
-            _temporal(self.root_head, x[:, :, :1])
+            _time_conv(self.root_head, x[:, :, :1])
             if self.predict_root
             else poses.new_zeros(poses.shape[0], poses.shape[1], 1, 3)
         )

@@ -1,0 +1,174 @@
+"""Frozen copy of TGraphNet before its layers ran on channels-last memory (reference for test_tgraphnet_layout)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from pose3d.data.skeleton import H36M_17, Skeleton
+from pose3d.models.graph import PARTITIONS, tgraphnet_partitions
+
+#: Frames per graph: each GCN layer joins this many consecutive poses into one graph.
+GRAPH_FRAMES = 3
+#: Temporal stride of each downsampling step.
+POOL = 3
+#: Frames of the input and output window.
+WINDOW = 81
+
+
+def _temporal(layer: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """Apply a (B, C, J, T) layer to channels-last (B, T, J, C) features."""
+    return layer(x.permute(0, 3, 2, 1)).permute(0, 3, 2, 1)
+
+
+def _upsample(x: torch.Tensor, factor: int) -> torch.Tensor:
+    """Linear interpolation along time (align_corners, as the released bilinear upsampling)."""
+    return _temporal(lambda y: F.interpolate(y, scale_factor=(1, factor), mode="bilinear", align_corners=True), x)
+
+
+class GraphConv(nn.Module):
+    """``Dropout(ReLU(BN(sum_g A_g (H W_g) + b)))`` on graphs of ``GRAPH_FRAMES`` poses.
+
+    ``weight`` is (C_in, G * C_out); columns ``g * C_out : (g + 1) * C_out`` belong to partition g.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, dropout: float) -> None:
+        super().__init__()
+        self.out_channels = out_channels
+        self.weight = nn.Parameter(torch.empty(in_channels, len(PARTITIONS) * out_channels))
+        self.bias = nn.Parameter(torch.zeros(out_channels))
+        self.norm = nn.BatchNorm1d(out_channels)
+        self.dropout = nn.Dropout(dropout)
+        nn.init.kaiming_uniform_(self.weight, nonlinearity="relu")
+
+    def forward(self, x: torch.Tensor, affinity: torch.Tensor) -> torch.Tensor:
+        batch, frames, joints, _ = x.shape
+        groups, nodes = affinity.shape[0], affinity.shape[1]
+        # sum_g A_g (H W_g) as one matmul H [W_0 | .. | W_3] and one node mix [A_0 | .. | A_3]
+        # over (node, partition) pairs: no transposes of the features.
+        transformed = (x @ self.weight).reshape(-1, nodes * groups, self.out_channels)
+        mix = affinity.permute(1, 2, 0).reshape(nodes, nodes * groups)
+        out = (mix @ transformed).reshape(-1, self.out_channels) + self.bias
+        out = self.dropout(torch.relu(self.norm(out)))
+        return out.reshape(batch, frames, joints, self.out_channels)
+
+
+class ResidualBlock(nn.Module):
+    """GCN -> Conv(1, k) along time -> BN -> Dropout, plus identity or a GCN shortcut; no ReLU after."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, dropout: float) -> None:
+        super().__init__()
+        self.gcn = GraphConv(in_channels, out_channels, dropout)
+        self.temporal = nn.Sequential(
+            nn.Conv2d(out_channels, out_channels, (1, kernel_size), padding="same"),
+            nn.BatchNorm2d(out_channels),
+            nn.Dropout(dropout),
+        )
+        self.shortcut = GraphConv(in_channels, out_channels, dropout) if in_channels != out_channels else None
+
+    def forward(self, x: torch.Tensor, affinity: torch.Tensor) -> torch.Tensor:
+        residual = x if self.shortcut is None else self.shortcut(x, affinity)
+        return _temporal(self.temporal, self.gcn(x, affinity)) + residual
+
+
+class TemporalPool(nn.Module):
+    """BN -> Conv(1, 3) with stride 3 along time -> ReLU -> Dropout."""
+
+    def __init__(self, channels: int, dropout: float) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels)
+        self.conv = nn.Conv2d(channels, channels, (1, POOL), stride=(1, POOL))
+        self.dropout = nn.Dropout(dropout)
+        nn.init.kaiming_uniform_(self.conv.weight, nonlinearity="relu")
+        nn.init.zeros_(self.conv.get_parameter("bias"))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _temporal(lambda y: self.dropout(torch.relu(self.conv(self.norm(y)))), x)
+
+
+class Level(nn.Module):
+    """Residual blocks at one temporal resolution, then optional downsampling."""
+
+    def __init__(
+        self, in_channels: int, out_channels: int, stages: int, pool: bool, kernel_size: int, dropout: float
+    ) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            ResidualBlock(in_channels if s == 0 else out_channels, out_channels, kernel_size, dropout)
+            for s in range(stages)
+        )
+        self.pool = TemporalPool(out_channels, dropout) if pool else None
+
+    def forward(self, x: torch.Tensor, affinity: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Features at this resolution and the (possibly downsampled) input of the next level."""
+        for block in self.blocks:
+            x = block(x, affinity)
+        return x, (x if self.pool is None else self.pool(x))
+
+
+class TGraphNet(nn.Module):
+    """(B, 81, J, 2) -> (B, 81, J, 3).
+
+    Down path 81 -> 27 -> 9 -> 3 frames; up path back to 81 adding the skips; each up level also
+    feeds a merge branch upsampled straight to 81 frames; sum -> BN -> residual block -> Conv(1, 5)
+    per joint. One dense (4, 3J, 3J) affinity is learnt, shared by every layer.
+
+    Output joints 1.. are root-relative. Joint 0 is the camera-space root position predicted by a
+    second Conv(1, 5) head on joint 0's features when ``predict_root``, else exactly 0 (the release
+    zeroes it before every loss and metric). The release builds that head in both models, so the
+    root-relative model keeps it too: it then has the released size and state dict, unused.
+    """
+
+    def __init__(
+        self,
+        skeleton: Skeleton = H36M_17,
+        channels: int = 128,
+        kernel_size: int = 3,
+        dropout: float = 0.1,
+        predict_root: bool = False,
+    ) -> None:
+        super().__init__()
+        c = channels
+        widths = [(2, c), (c, c), (c, 2 * c), (2 * c, 2 * c)]
+        stages = [1, 2, 2, 2]
+        self.num_joints = skeleton.num_joints
+        self.predict_root = predict_root
+        self.affinity = nn.Parameter(torch.from_numpy(tgraphnet_partitions(skeleton, GRAPH_FRAMES)))
+        self.down = nn.ModuleList(
+            Level(cin, cout, n, pool=i < len(widths) - 1, kernel_size=kernel_size, dropout=dropout)
+            for i, ((cin, cout), n) in enumerate(zip(widths, stages))
+        )
+        up_widths = [(cout, cin) for cin, cout in reversed(widths[1:])]
+        self.up = nn.ModuleList(ResidualBlock(cin, cout, kernel_size, dropout) for cin, cout in up_widths)
+        self.merge = nn.ModuleList(ResidualBlock(cout, c, kernel_size, dropout) for _, cout in up_widths)
+        self.merge_norm = nn.BatchNorm1d(c)
+        self.post_merge = ResidualBlock(c, c, kernel_size, dropout)
+        self.head = nn.Conv2d(c, 3, (1, 5), padding="same")
+        self.root_head = nn.Conv2d(c, 3, (1, 5), padding="same")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[1:] != (WINDOW, self.num_joints, 2):
+            raise ValueError(f"TGraphNet expects (B, {WINDOW}, {self.num_joints}, 2), got {tuple(x.shape)}")
+        skips = []
+        for level in self.down:
+            skip, x = level(x, self.affinity)
+            skips.append(skip)
+        skips.pop()  # the bottom level's output is x itself
+        out = torch.zeros((), dtype=x.dtype, device=x.device)
+        for block, merge in zip(self.up, self.merge):
+            x = block(x, self.affinity)
+            out = out + _upsample(merge(x, self.affinity), WINDOW // x.shape[1])
+            x = _upsample(x, POOL) + skips.pop()
+        x = x + out
+        x = self.merge_norm(x.reshape(-1, x.shape[-1])).reshape(x.shape)
+        x = self.post_merge(x, self.affinity)
+        poses = _temporal(self.head, x)[:, :, 1:]
+        root = (
+            _temporal(self.root_head, x[:, :, :1])
+            if self.predict_root
+            else poses.new_zeros(poses.shape[0], poses.shape[1], 1, 3)
+        )
+        return torch.cat([root, poses], dim=2)
