@@ -79,7 +79,8 @@ class GraphConv(nn.Module):
             out = mixed @ stacked
         else:
             # sum_g A_g (H W_g) as one matmul H [W_0 | .. | W_3] and a node mix [A_0 | .. | A_3] over
-            # (node, partition) pairs, batched over the graphs: no transposes of the features.
+            # (node, partition) pairs, batched over the graphs: no transposes of the features. The mix is cast
+            # before it is expanded, as autocast would cast (and so materialise) the expanded one.
             transformed = (x @ self.weight).reshape(graphs, nodes * groups, self.out_channels)
             mix = affinity.permute(1, 2, 0).reshape(nodes, nodes * groups).to(transformed.dtype)
             out = torch.bmm(mix.expand(graphs, -1, -1), transformed)
