@@ -36,6 +36,7 @@ from pose3d.core.atomic import atomic_path
 from pose3d.core.progress import on_terminal
 from pose3d.core.safe_load import load_torch
 from pose3d.data.h36m import ACTIONS
+from pose3d.visualization.palette import model_color
 
 OUTPUT_TAG = "pose3d.output"
 SUPERSEDED_TAG = "pose3d.superseded_by"
@@ -68,6 +69,7 @@ def _compare_view() -> str:
             "orderByKey": "metrics.`h36m.mpjpe`",
             "orderByAsc": True,
             "selectedColumns": columns,
+            "columnOrder": columns,  # headline order, not the grid's alphabetical one
             "runsHiddenMode": "SHOW_ALL",
         }
     )
@@ -75,7 +77,8 @@ def _compare_view() -> str:
 
 def compare_url(base: str, experiment_id: str) -> str:
     """Address of the model comparison (one row per model, headline metrics as columns) on a UI at ``base``."""
-    return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs?viewStateShareKey={COMPARE_VIEW}"
+    query = f"viewStateShareKey={COMPARE_VIEW}&workflowType=machine_learning"  # the UI opens in GenAI mode otherwise
+    return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs?{query}"
 
 
 def _local_sqlite(tracking_uri: str) -> Path | None:
@@ -283,6 +286,7 @@ def training_run(
                 "git_commit": git_commit(),
                 "dataset_fingerprint": fingerprint(data),
                 OUTPUT_TAG: output,
+                "mlflow.runColor": model_color(settings["model"]),  # the UI draws each model in our charts' colour
             }
         )
         _supersede(MlflowClient(), experiment_id, output, active.info.run_id)

@@ -25,6 +25,7 @@ from workflow_helpers import QUICK_TRAINING, run_snakemake, small_config, snakem
 from pose3d.data.h36m import ACTIONS
 from pose3d.data.parquet_io import read_metadata
 from pose3d.tracking import COMPARE_VIEW, HEADLINE_METRICS, VIEW_TAG_PREFIX
+from pose3d.visualization.palette import model_color
 
 pytestmark = pytest.mark.slow
 
@@ -273,7 +274,9 @@ def test_mlflow_server_shows_one_run_per_model_with_headline_metrics_and_artifac
         # the model (Models page) carries the headline numbers and nothing else: no curves, no system metrics
         assert model_metrics[run_id] == {f"{d}.{m}" for d, m in HEADLINE_METRICS} & set(metrics), name
         assert {"train_loss", "h36m.mpjpe.Walking"} <= set(metrics)
-        model = run["data"]["tags"] and next(tag["value"] for tag in run["data"]["tags"] if tag["key"] == "model")
+        tags = {tag["key"]: tag["value"] for tag in run["data"]["tags"]}
+        model = tags["model"]
+        assert tags["mlflow.runColor"] == model_color(model)  # the UI's colour is the charts' colour
         history = _rest(mlflow_server, f"metrics/get-history?run_id={run_id}&metric_key=train_loss")["metrics"]
         assert len(history) == QUICK_TRAINING[model]["epochs"]
         figures = {

@@ -59,10 +59,16 @@ def read_metrics(path: str | Path) -> pd.DataFrame:
 
 def _write_html(table: pd.DataFrame, path: Path) -> None:
     """The table as a small HTML page (the Snakemake report shows HTML inline), two decimals."""
-    body = table.to_html(float_format="{:.2f}".format, na_rep="–", border=0) if len(table.columns) else "(no runs)"
+    flat = table.rename_axis(columns=None).reset_index()  # one header row: action (or metric), then the runs
+    body = (
+        flat.to_html(float_format="{:.2f}".format, na_rep="–", border=0, index=False)
+        if len(table.columns)
+        else "(no runs)"
+    )
     style = (
         "body{font-family:sans-serif;font-size:13px}table{border-collapse:collapse}"
         "th,td{padding:3px 8px;text-align:right;border-bottom:1px solid #ddd}th{background:#f3f3f3}"
+        "th:first-child,td:first-child{text-align:left}td:first-child{font-weight:bold}"
     )
     with atomic_path(path, suffix=".html") as tmp:
         head = f"<head><meta charset='utf-8'><style>{style}</style></head>"

@@ -142,7 +142,7 @@ class _Figure:
         ax.set_xlim3d(-radius, radius)
         ax.set_ylim3d(-radius, radius)
         ax.set_zlim3d(-radius, radius)
-        ax.set_box_aspect((1, 1, 1), zoom=1.1)
+        ax.set_box_aspect((1, 1, 1), zoom=1.3)
         ax.set_title(name, fontsize=self.font, color=self.scene.colors.get(name, "black"))
         return ax, Skeleton3D(ax, self.scene.skeleton, poses[0])
 
