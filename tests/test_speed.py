@@ -38,17 +38,20 @@ def train_error_mm(result: dict, model: str, clips) -> float:
 )
 def test_fast_and_plain_training_agree(tiny_tables: dict[str, Path], tmp_path: Path, model: str, changes: dict) -> None:
     """Same losses every epoch and the same error of the trained model, up to float rounding (which Adam's
-    normalisation amplifies in parameters whose gradient is pure rounding noise, e.g. biases before BN)."""
+    normalisation amplifies in parameters whose gradient is pure rounding noise, e.g. biases before BN).
+    Measured noise: up to 2e-4 in the loss and 1e-3 in the error with one thread. A real difference in the
+    update is far larger: a 2% higher learning rate moves semgcn_nonlocal's first-epoch loss by 1.4%,
+    dropping the gradient clipping by 4%."""
     paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
     plain = train(settings(model, implementation="plain", **changes), out=tmp_path / "plain/model.pt", **paths)
     fast = train(settings(model, implementation="fast", **changes), out=tmp_path / "fast/model.pt", **paths)
     assert [h["train_loss"] for h in fast["history"]] == pytest.approx(
-        [h["train_loss"] for h in plain["history"]], rel=1e-4
+        [h["train_loss"] for h in plain["history"]], rel=1e-3
     )
     clips = load_h36m(
         paths["poses_3d"], paths["poses_2d"], plain["settings"]["train_subjects"], num_joints=MODELS[model].num_joints
     )
-    assert train_error_mm(fast, model, clips) == pytest.approx(train_error_mm(plain, model, clips), rel=1e-3)
+    assert train_error_mm(fast, model, clips) == pytest.approx(train_error_mm(plain, model, clips), rel=5e-3)
 
 
 def test_bf16_training_follows_the_float32_one(tiny_tables: dict[str, Path], tmp_path: Path) -> None:
