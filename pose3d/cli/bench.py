@@ -10,13 +10,10 @@ from pose3d.core.errors import InputError
 
 
 def _bench(args: argparse.Namespace) -> None:
-    import torch
-
     from pose3d.benchmark.run import bench, write_result
-    from pose3d.core.device import select_device
+    from pose3d.core.device import select_device, set_threads
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     device = select_device(args.device)
     if "compiled_bf16" in (args.variants or ()) and device.type != "cuda":
         raise InputError("--variants", "compiled_bf16 needs a CUDA device")

@@ -27,12 +27,10 @@ def _animation_path(text: str) -> str:
 
 
 def _lift(args: argparse.Namespace) -> None:
-    import torch
-
+    from pose3d.core.device import set_threads
     from pose3d.lifting.lift import lift
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     print(
         lift(
             args.checkpoint,

@@ -33,27 +33,21 @@ def _tracking(args: argparse.Namespace) -> dict[str, str] | None:
     return read_experiment_file(args.tracking) if args.tracking else None
 
 
-def _set_threads(args: argparse.Namespace) -> None:
-    """Cap torch's CPU threads at what the job was given (results depend on it, so fix it)."""
-    import torch
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-
-
 def _train(args: argparse.Namespace) -> None:
+    from pose3d.core.device import set_threads
     from pose3d.training.loop import train
 
     settings = _load_settings(args)
-    _set_threads(args)
+    set_threads(args.threads)
     train(settings, poses_3d=args.poses_3d, poses_2d=args.poses_2d, out=args.out, tracking=_tracking(args))
 
 
 def _evaluate(args: argparse.Namespace) -> None:
+    from pose3d.core.device import set_threads
     from pose3d.evaluation.evaluate import evaluate
 
     settings = _load_settings(args)
-    _set_threads(args)
+    set_threads(args.threads)
     evaluate(
         settings,
         checkpoint=args.checkpoint,

@@ -16,6 +16,12 @@ def select_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def set_threads(threads: int | None) -> None:
+    """Cap torch's CPU threads at what the job was given (results depend on it, so fix it)."""
+    if threads:
+        torch.set_num_threads(threads)
+
+
 def native_bf16(device: torch.device) -> bool:
     """Whether ``device`` multiplies bfloat16 matrices in hardware (CUDA with bf16, AVX512-BF16 or AMX CPUs),
     so bf16 autocast makes training faster there rather than slower."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pose3d import tracking
 from pose3d.config.settings import resolve_run
-from pose3d.snakemake_locks import clear_stale_locks, register_invocation
+from pose3d.core.snakemake_locks import clear_stale_locks, register_invocation
 
 DEMO_DIR = "resources/demo"
 DATA = "results/data"
