@@ -39,6 +39,7 @@ class Scene:
     truth: np.ndarray  # (T, 17, 3) root-relative camera-frame millimetres
     evaluated: float  # MPJPE (mm) `pose3d evaluate` reports for the clip
     size: tuple[int, int]
+    evaluated_flip: float  # the same with flip test-time augmentation
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +59,21 @@ def scene(tiny_tables: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
     write_table(table.filter(mask).replace_schema_metadata(table.schema.metadata), root / "clip.parquet")
     metrics = evaluate(settings, root / "model.pt", paths["poses_3d"], root / "clip.parquet", root / "metrics.parquet")
     evaluated = metrics.query("metric == 'mpjpe' and action == 'Walking'")["value"].item()
+    flipped = evaluate(
+        {**settings, "flip_test": True},
+        root / "model.pt",
+        paths["poses_3d"],
+        root / "clip.parquet",
+        root / "flip.parquet",
+    )
+    evaluated_flip = flipped.query("metric == 'mpjpe' and action == 'Walking'")["value"].item()
 
     clip = load_h36m(paths["poses_3d"], root / "clip.parquet", [SUBJECT])
     raw = load_npz(tiny_tables["poses_3d"].parent / "raw/data_2d_h36m_detectron_pt_coco.npz")
     track = raw["positions_2d"].item()[SUBJECT][SEQUENCE][0][: len(clip)]
     cam = intrinsics(CAMERA)
-    return Scene(root / "model.pt", track, root_relative(clip.positions) * 1000.0, evaluated, (cam.res_w, cam.res_h))
+    truth = root_relative(clip.positions) * 1000.0
+    return Scene(root / "model.pt", track, truth, evaluated, (cam.res_w, cam.res_h), evaluated_flip)
 
 
 def _person(scene: Scene) -> Person:
@@ -143,6 +153,17 @@ BROKEN: dict[str, tuple[Callable[[Path], tuple[Path, Path]], str]] = {
     "npy": (lambda d: (d / "k.npy", d / "k.npy"), "16 keypoints per person"),
     "npy-pickle": (lambda d: (d / "p.npy", d / "p.npy"), "not a readable .npy"),
 }
+
+
+def test_flip_lifts_as_evaluate_scores_with_flip_test(scene: Scene, tmp_path: Path) -> None:
+    keypoints = FORMATS["coco-json"][0](tmp_path, scene)
+    size = ["--image-size", *map(str, scene.size)]
+    assert _lift(keypoints, tmp_path / "flip", scene.checkpoint, *size, "--flip") == 0
+    table = pq.read_table(tmp_path / "flip/poses_3d.parquet")
+    pred = coords_array(table, "positions", read_metadata(tmp_path / "flip/poses_3d.parquet")["shapes"]["positions"])
+    error = float(mpjpe(pred * 1000.0, scene.truth).mean())
+    assert scene.evaluated_flip != scene.evaluated  # the augmentation changes the poses
+    assert abs(error - scene.evaluated_flip) <= 0.05 * scene.evaluated_flip, (error, scene.evaluated_flip)
 
 
 @pytest.mark.parametrize("name", BROKEN)

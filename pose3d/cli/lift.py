@@ -44,6 +44,7 @@ def _lift(args: argparse.Namespace) -> None:
             layout_2d=args.layout_2d,
             video=args.video,
             render=args.render,
+            flip=args.flip,
         )
     )
 
@@ -94,6 +95,11 @@ def register(commands: Any) -> None:
         type=_animation_path,
         metavar="FILE",
         help="also animate the first person lifted: 2D input beside the 3D pose, as FILE.gif or FILE.mp4",
+    )
+    lift.add_argument(
+        "--flip",
+        action="store_true",
+        help="flip test-time augmentation: average each pose with that of the mirrored input (2x the compute)",
     )
     lift.add_argument("--device", choices=DEVICES, default="cpu", help="torch device (default cpu)")
     lift.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")

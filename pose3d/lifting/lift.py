@@ -89,11 +89,13 @@ def lift_keypoints(
     device: str = "cpu",
     layout_2d: str | None = None,
     video: str | None = None,
+    flip: bool = False,
 ) -> Lifted:
     """Read, check, track and lift; nothing is written. Bad input raises :class:`InputError`.
 
     ``layout_2d`` says what keypoints already in H36M-17 order (``.npy``) are: Human3.6M joints (the
     default) or COCO keypoints mapped to that order. ``video`` picks one video of a VideoPose3D archive.
+    ``flip`` averages each pose with the mirrored pose of the mirrored input (flip test-time augmentation).
     """
     model, content = load_checkpoint(checkpoint)
     name = content["model"]
@@ -142,6 +144,7 @@ def lift_keypoints(
         torch_device,
         settings.get("test_chunk", 31),
         settings.get("test_pad", 25),
+        flip,
     )
     seconds = time.perf_counter() - started
     return Lifted(
@@ -228,12 +231,15 @@ def lift(
     layout_2d: str | None = None,
     video: str | None = None,
     render: str | Path | None = None,
+    flip: bool = False,
 ) -> str:
     """Lift ``keypoints`` with ``checkpoint`` into ``out_dir``; returns the summary. Nothing is written on bad input.
 
     With ``render`` (a ``.gif`` or ``.mp4`` path) also animate the first lifted person.
     """
-    lifted = lift_keypoints(checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d, video)
+    lifted = lift_keypoints(
+        checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d, video, flip
+    )
     written = write_lifted(lifted, out_dir, checkpoint, keypoints, min_score)
     if render:
         render_lifted(lifted, render)

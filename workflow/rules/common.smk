@@ -127,6 +127,8 @@ def lift_options(wildcards):
     options = [f"{flag} {shlex.quote(str(entry[key]))}" for key, flag in flags.items() if key in entry]
     if "image_size" in entry:
         options.append("--image-size {} {}".format(*entry["image_size"]))
+    if entry.get("flip"):
+        options.append("--flip")
     return " ".join(options)
 
 
