@@ -24,14 +24,13 @@ import os
 import re
 import subprocess
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 from test_checkpoints import release_semgcn_state, release_tgraphnet_state, save_semgcn_release, save_tgraphnet_release
-from workflow_helpers import REPO, run_snakemake, small_config
+from workflow_helpers import REPO, job_counts, run_snakemake, small_config
 
 from pose3d.models import build
 from pose3d.models.checkpoints import load_checkpoint
@@ -204,19 +203,6 @@ def test_code_blocks_split_into_commands() -> None:
     text = "```bash\npip install -e . && snakemake -n   # plan\n# a note\nsnakemake \\\n  data\n```\n"
     text += "```yaml\na: 1\n```\n"
     assert readme_commands(text) == ["pip install -e .", "snakemake -n", "snakemake data"]
-
-
-def job_counts(output: str) -> dict[str, int]:
-    """The jobs Snakemake planned or ran, from the "Job stats" table it prints ({} when nothing to do)."""
-    if "Nothing to be done" in output:
-        return {}
-    table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
-    counts = Counter[str]()
-    for line in table.splitlines():
-        match = re.fullmatch(r"\s*([a-z_0-9]+)\s+(\d+)\s*", line)
-        if match and match[1] != "total":
-            counts[match[1]] += int(match[2])
-    return dict(counts)
 
 
 def checkout(path: Path, **config_changes: object) -> Path:

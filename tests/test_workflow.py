@@ -18,9 +18,17 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
-from workflow_helpers import QUICK_TRAINING, run_snakemake, small_config, snakemake_command, snakemake_env
+from workflow_helpers import (
+    QUICK_TRAINING,
+    job_counts,
+    run_snakemake,
+    small_config,
+    snakemake_command,
+    snakemake_env,
+)
 
 from pose3d.data.h36m import ACTIONS
 from pose3d.data.parquet_io import read_metadata
@@ -165,6 +173,17 @@ def test_rerunning_one_stage_supersedes_the_old_run(pipeline: tuple[Path, dict])
     assert [model.source_run_id for model in client.search_logged_models([experiment.experiment_id])].count(
         before.info.run_id
     ) == 0
+
+
+def test_switching_flip_test_reevaluates_without_retraining(pipeline: tuple[Path, dict]) -> None:
+    workdir, config = pipeline
+    flipped = {**config, "evaluation": {"flip_test": True}}
+    try:
+        planned = run_snakemake(workdir, "-n", "--cores", "1", "results/tables/mpjpe.csv", config=flipped)
+    finally:
+        (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    jobs = job_counts(planned.stdout + planned.stderr)
+    assert jobs.get("evaluate", 0) == len(runs_of(config)) and "train" not in jobs, jobs
 
 
 def test_report_holds_tables_figures_and_animations_with_captions(pipeline: tuple[Path, dict]) -> None:

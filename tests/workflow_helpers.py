@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +67,16 @@ def run_snakemake(
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
     return result
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """The jobs Snakemake planned or ran, from the "Job stats" table it prints ({} when nothing to do)."""
+    if "Nothing to be done" in output:
+        return {}
+    table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    counts = Counter[str]()
+    for line in table.splitlines():
+        match = re.fullmatch(r"\s*([a-z_0-9]+)\s+(\d+)\s*", line)
+        if match and match[1] != "total":
+            counts[match[1]] += int(match[2])
+    return dict(counts)

@@ -63,3 +63,12 @@ def resolve_run(config: dict[str, Any], model: str, input_2d: str) -> dict[str, 
         test_subjects=list(config["data"]["test_subjects"]),
     )
     return settings
+
+
+#: Run settings only evaluation reads (the `evaluation:` section of the config).
+EVALUATION_ONLY = ("flip_test",)
+
+
+def training_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings a training job depends on: switching an evaluation option must not retrain."""
+    return {key: value for key, value in settings.items() if key not in EVALUATION_ONLY}

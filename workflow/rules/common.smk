@@ -5,7 +5,7 @@ import shlex
 from pathlib import Path
 
 from pose3d import tracking
-from pose3d.config.settings import resolve_run
+from pose3d.config.settings import resolve_run, training_settings
 from pose3d.core.snakemake_locks import clear_stale_locks, register_invocation
 
 DEMO_DIR = "resources/demo"
@@ -60,6 +60,11 @@ def runs():
 def run_settings(wildcards):
     """Resolved settings of one run as JSON (Snakemake reruns a job when they change)."""
     return json.dumps(resolve_run(config, wildcards.model, wildcards.input), sort_keys=True)
+
+
+def train_settings(wildcards):
+    """Resolved settings of one run without the evaluation-only ones (flip test), as JSON."""
+    return json.dumps(training_settings(resolve_run(config, wildcards.model, wildcards.input)), sort_keys=True)
 
 
 def train_priority(wildcards):

@@ -6,7 +6,7 @@ rule train:
     output:
         "results/models/{model}-{input}/model.pt",
     params:
-        settings=run_settings,
+        settings=train_settings,
     log:
         "results/logs/train/{model}-{input}.log",
     benchmark:
