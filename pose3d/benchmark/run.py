@@ -40,7 +40,7 @@ VARIANTS: dict[str, Variant] = {
     "plain": Variant("plain", compile=False),  # today's eager step, as released
     "fast": Variant("fast", compile=False),  # fused optimiser, foreach clipping
     "compiled": Variant("fast", compile=True),  # + torch.compile (CUDA: reduce-overhead, CUDA graphs)
-    "bf16": Variant("fast", compile=False, bf16=True),  # fast + bf16 autocast (demo default on native-bf16 CPUs)
+    "bf16": Variant("fast", compile=False, bf16=True),  # fast + bf16 autocast (pays on native-bf16 CPUs)
     "compiled_bf16": Variant("fast", compile=True, bf16=True),  # + bf16 autocast (CUDA only)
 }
 #: Steps per timed measurement, (single-frame, TGraphNet), per device type and size.

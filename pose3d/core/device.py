@@ -27,7 +27,5 @@ def native_bf16(device: torch.device) -> bool:
     so bf16 autocast makes training faster there rather than slower."""
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
-    cpu = torch.cpu
-    return any(
-        getattr(cpu, probe, lambda: False)() for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    )
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # torch.cpu's CPUID checks
+    return any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)
