@@ -6,8 +6,9 @@
 the speed work (commit 9eefcde: models and training loop as released, per-parameter Adam), which is
 the baseline the 3x target refers to. The earlier ``pose3d`` package is extracted with ``git
 archive`` into a temporary folder under another name, so both import side by side. Paper recipe
-widths and batch sizes (64 frames, or 64 windows of 81 frames), synthetic data; evaluation is one
-forward pass over 8192 frames or 128 windows. Prints samples/s and the ratio per model.
+widths and batch sizes (64 frames, or 64 windows of 81 frames), synthetic data; evaluation runs over
+8192 frames or 128 windows in the batches each commit's ``predict`` uses on the CPU (then 512 frames
+or 64 windows; today ``pose3d.models.predict.EVAL_BATCH``). Prints samples/s and the ratio per model.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import torch
 
 from pose3d.config.recipes import recipe
 from pose3d.models import MODELS, build
+from pose3d.models.predict import eval_batch
 from pose3d.training.step import TrainStep, build_optimizer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +45,7 @@ def import_commit(commit: str, folder: Path) -> ModuleType:
         text = source.read_text()
         source.write_text(re.sub(r"\b(from|import) pose3d\b", r"\1 pose3d_then", text))
     sys.path.insert(0, str(folder))
-    for module in ("pose3d_then.models", "pose3d_then.training.loop"):
+    for module in ("pose3d_then.models", "pose3d_then.models.predict", "pose3d_then.training.loop"):
         importlib.import_module(module)
     return importlib.import_module("pose3d_then")
 
@@ -88,19 +90,23 @@ def compare(name: str, then: ModuleType, rounds: int) -> str:
     new = build(name, **settings["model_options"]).train()
     step = TrainStep(new, build_optimizer(new, settings, "fast"), settings, "fast", torch.device("cpu"))
 
-    test = synthetic(name, 8192 if MODELS[name].frames == 1 else 128)[0]
+    single = MODELS[name].frames == 1
+    test = synthetic(name, 8192 if single else 128)[0]
     old_eval = then.models.build(name, **settings["model_options"]).eval()
     new_eval = build(name, **settings["model_options"]).eval()
+    old_batch = then.models.predict.FRAME_BATCH if single else then.models.predict.WINDOW_BATCH
+    new_batch = eval_batch(torch.device("cpu"))[0 if single else 1]
 
     def eval_then() -> None:
         with torch.no_grad():  # as the earlier commit predicted
-            old_eval(test)
+            for start in range(0, len(test), old_batch):
+                old_eval(test[start : start + old_batch])
 
     def eval_now() -> None:
         with torch.inference_mode():
-            new_eval(test)
+            for start in range(0, len(test), new_batch):
+                new_eval(test[start : start + new_batch])
 
-    single = MODELS[name].frames == 1
     runs = {"train_then": (old_step, 20 if single else 1), "train_now": (lambda: step(x, y, k), 20 if single else 1)}
     runs |= {"eval_then": (eval_then, 1), "eval_now": (eval_now, 1)}
     for run, _ in runs.values():  # warm-up

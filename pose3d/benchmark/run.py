@@ -78,7 +78,7 @@ def _train_runs(work: Workload, data: SyntheticData, variants: Sequence[str], de
 
 
 def _eval_runs(work: Workload, data: SyntheticData, variants: Sequence[str], device: torch.device) -> dict[str, Any]:
-    """A forward pass over one large evaluation batch per variant, after warm-up (and compilation)."""
+    """A forward pass over one evaluation batch (the size predicting uses on the device) per variant, after warm-up."""
     inputs = data.batch(work.eval_batch)[0]
     runs: dict[str, Callable[[], object]] = {}
     warm: dict[str, float] = {}

@@ -9,14 +9,13 @@ import torch
 
 from pose3d.config.recipes import recipe
 from pose3d.models import MODELS
+from pose3d.models.predict import eval_batch
 
 #: Human3.6M sizes (FACTS.md §7): every frame of every camera, training subjects and test subjects.
 FULL_TRAIN_FRAMES = 1_560_000
 FULL_TEST_FRAMES = 543_000
 #: Frames of synthetic data resident on the device per size (``full``: the real training set's size).
 POOL_FRAMES = {"tiny": 4_096, "full": FULL_TRAIN_FRAMES}
-#: Evaluation batch (frames for single-frame models, windows for TGraphNet) per device type.
-EVAL_BATCH = {"cpu": (8_192, 64), "cuda": (65_536, 1_024)}
 
 
 @dataclass(frozen=True)
@@ -44,18 +43,17 @@ def workload(name: str, size: str, device: torch.device) -> Workload:
         if MODELS[name].frames > 1:
             settings["batch_size"] = 4
     frames = MODELS[name].frames
-    frame_batch, window_batch = EVAL_BATCH["cuda" if device.type == "cuda" else "cpu"]
+    frame_batch, window_batch = eval_batch(device)  # as evaluation and lifting predict
     if frames == 1:
         return Workload(name, settings, FULL_TRAIN_FRAMES, FULL_TEST_FRAMES, (1, 1), frame_batch)
     chunk, test_chunk = settings["window_chunk"], settings["test_chunk"]
-    eval_batch = window_batch if size == "full" else 4
     return Workload(
         name,
         settings,
         -(-FULL_TRAIN_FRAMES // chunk),
         -(-FULL_TEST_FRAMES // test_chunk),
         (frames, test_chunk),
-        eval_batch,
+        window_batch if size == "full" else 4,
     )
 
 

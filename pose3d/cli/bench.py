@@ -29,9 +29,10 @@ def register(commands: Any) -> None:
         "bench",
         help="measure training and evaluation throughput, plain eager beside the fast paths",
         description="Per model and variant: training samples/s at the paper recipe's batch size (TGraphNet: "
-        "windows/s and output frames/s), evaluation throughput at a large batch, peak memory, the share of the "
-        "device's measured matmul peak, and the estimated time of a full-size epoch and of the whole paper "
-        "recipe. Variants run in alternating rounds, so every speed-up is a ratio measured side by side.",
+        "windows/s and output frames/s), evaluation throughput at the batch size predicting uses on the device, "
+        "peak memory, the share of the device's measured matmul peak, and the estimated time of a full-size "
+        "epoch and of the whole paper recipe. Variants run in alternating rounds, so every speed-up is a ratio "
+        "measured side by side.",
     )
     parser.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=list(MODEL_NAMES), help="models to measure")
     parser.add_argument("--device", choices=DEVICES, default="auto", help="torch device (auto: CUDA when present)")

@@ -14,9 +14,16 @@ from pose3d.data.skeleton import Skeleton
 from pose3d.data.windows import test_windows
 from pose3d.models import MODELS
 
-#: Frames (single-frame models) and windows (TGraphNet) per forward pass: large batches, few calls.
-FRAME_BATCH = 8_192
-WINDOW_BATCH = 128
+#: (frames, windows) per forward pass on each kind of device: single-frame models take frames,
+#: TGraphNet 81-frame windows. On the CPU a batch whose activations stay in cache is fastest: at
+#: 8192 frames SemGCN evaluated 2.3-2.8x slower than at 256, at 128 windows TGraphNet 1.3-1.7x
+#: slower than at 16 (``benchmarks/eval_batch.py``). A GPU wants large batches, few calls.
+EVAL_BATCH = {"cpu": (256, 16), "cuda": (8_192, 128)}
+
+
+def eval_batch(device: torch.device) -> tuple[int, int]:
+    """Frames and windows per forward pass when predicting on ``device``."""
+    return EVAL_BATCH["cuda" if device.type == "cuda" else "cpu"]
 
 
 def root_relative(positions: ArrayT, predicts_root: bool = False) -> ArrayT:
@@ -93,20 +100,21 @@ def predict_keypoints(
     model.eval()
     forward = flip_averaged(model, MODELS[name].skeleton) if flip else model
     inputs = torch.as_tensor(keypoints, dtype=torch.float32, device=device)
+    frame_batch, window_batch = eval_batch(inputs.device)
     out = torch.full((*inputs.shape[:-1], 3), float("nan"), device=device)
     with progress(total=len(inputs), desc=f"predict {name}", unit=" frames") as bar:
         if MODELS[name].frames == 1:
-            for start in range(0, len(inputs), FRAME_BATCH):
-                out[start : start + FRAME_BATCH] = forward(inputs[start : start + FRAME_BATCH]).float()
-                bar.update(min(FRAME_BATCH, len(inputs) - start))
+            for start in range(0, len(inputs), frame_batch):
+                out[start : start + frame_batch] = forward(inputs[start : start + frame_batch]).float()
+                bar.update(min(frame_batch, len(inputs) - start))
         else:
             window_rows, scored_rows = test_windows(clip_starts, chunk=test_chunk, pad=test_pad)
-            frames_per_batch = np.add.reduceat(scored_rows.sum(axis=1), np.arange(0, len(scored_rows), WINDOW_BATCH))
+            frames_per_batch = np.add.reduceat(scored_rows.sum(axis=1), np.arange(0, len(scored_rows), window_batch))
             windows = torch.as_tensor(window_rows, device=device)
             scored = torch.as_tensor(scored_rows, device=device)
-            for start, frames in zip(range(0, len(windows), WINDOW_BATCH), frames_per_batch):
-                index = windows[start : start + WINDOW_BATCH]
-                mask = scored[start : start + WINDOW_BATCH]
+            for start, frames in zip(range(0, len(windows), window_batch), frames_per_batch):
+                index = windows[start : start + window_batch]
+                mask = scored[start : start + window_batch]
                 out[index[mask]] = forward(inputs[index]).float()[mask]
                 bar.update(int(frames))
     if torch.isnan(out).any():

@@ -1,0 +1,67 @@
+"""Evaluation throughput against the batch size, every size measured side by side (alternating rounds).
+
+    python benchmarks/eval_batch.py [--threads 1] [--widths demo paper] [--models ...]
+
+Prediction runs in batches of ``pose3d.models.predict.EVAL_BATCH`` (frames for single-frame models,
+81-frame windows for TGraphNet). This prints, per model and recipe width, the samples/s of an
+inference-mode forward pass over the same synthetic test set at several batch sizes, and each
+size's ratio to the batch predicting uses on this device, so the choice can be checked on any CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from pose3d.config.recipes import recipe
+from pose3d.models import MODELS, build
+from pose3d.models.predict import eval_batch
+
+FRAME_SIZES = (64, 256, 1024, 8192)
+WINDOW_SIZES = (4, 16, 64, 128)
+
+
+def sweep(name: str, width: str, rounds: int) -> str:
+    """One line: samples/s per batch size and the ratio to the batch ``predict`` uses."""
+    spec = MODELS[name]
+    single = spec.frames == 1
+    shape = (8192, spec.num_joints, 2) if single else (128, spec.frames, spec.num_joints, 2)
+    test = torch.randn(*shape)
+    model = build(name, **recipe(width, name)["model_options"]).eval()
+    chosen = eval_batch(torch.device("cpu"))[0 if single else 1]
+    sizes = sorted({*(FRAME_SIZES if single else WINDOW_SIZES), chosen})
+    rates: dict[int, list[float]] = {size: [] for size in sizes}
+    with torch.inference_mode():
+        model(test[:chosen])  # warm-up
+        for _ in range(rounds):
+            for size in sizes:
+                started = time.perf_counter()
+                for start in range(0, len(test), size):
+                    model(test[start : start + size])
+                rates[size].append(len(test) / (time.perf_counter() - started))
+    median = {size: statistics.median(values) for size, values in rates.items()}
+    unit = "frames/s" if single else "windows/s"
+    mark = {size: "*" if size == chosen else "" for size in sizes}
+    cells = " ".join(f"{size}{mark[size]}:{rate:.0f} (x{rate / median[chosen]:.2f})" for size, rate in median.items())
+    return f"{name:16s} {width:5s} {unit:9s} {cells}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (workflow jobs use 1)")
+    parser.add_argument("--widths", nargs="+", choices=["demo", "paper"], default=["demo", "paper"])
+    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (the median counts)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"CPU, {args.threads} torch threads; * marks the batch predicting uses", flush=True)
+    for width in args.widths:
+        for name in args.models:
+            print(sweep(name, width, args.rounds), flush=True)
+
+
+if __name__ == "__main__":
+    main()
