@@ -43,8 +43,11 @@ class SemGraphConv(nn.Module):
         # mix[i, 2 j + k]: weight of joint j's features transformed by W_k in joint i's output.
         mix = (self.edge_weights().unsqueeze(-1) * self.split).reshape(joints, 2 * joints)
         weight = self.W.transpose(0, 1).reshape(self.W.shape[1], -1)  # [W0 | W1]
-        features = (x @ weight).reshape(*x.shape[:-2], 2 * joints, self.W.shape[2])
-        return torch.matmul(mix, features) + self.bias
+        features = (x @ weight).reshape(-1, 2 * joints, self.W.shape[2])
+        # One batched matmul with the mix broadcast (a stride-0 view): ``mix @ features`` would
+        # transpose and copy the features (and their gradient) to fold the batch into one matmul.
+        out = torch.bmm(mix.expand(len(features), -1, -1), features) + self.bias
+        return out.reshape(*x.shape[:-1], -1)
 
 
 class GraphConvBlock(nn.Module):
