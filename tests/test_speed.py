@@ -15,6 +15,7 @@ from pose3d.data.loader import load_h36m
 from pose3d.data.skeleton import H36M_16, H36M_17
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import MODELS, build
+from pose3d.models import predict as predict_module
 from pose3d.models.predict import flip_averaged, mirror, predict, root_relative, root_relative_prediction
 from pose3d.training.loop import train
 
@@ -95,6 +96,21 @@ def test_flip_test_changes_predictions_of_every_frame(tiny_tables: dict[str, Pat
     flipped = predict(model, "semgcn", clips, torch.device("cpu"), flip=True)
     assert plain.shape == flipped.shape
     assert (abs(plain - flipped).max(axis=(1, 2)) > 0).all()
+
+
+@pytest.mark.parametrize(("name", "options"), [("semgcn", {}), ("tgraphnet", {"channels": 8})])
+def test_predictions_do_not_depend_on_the_evaluation_batch(
+    tiny_tables: dict[str, Path], monkeypatch: pytest.MonkeyPatch, name: str, options: dict
+) -> None:
+    """Batches of 7 frames or 3 windows (ragged last batches, windows of several clips in one batch)
+    predict what the CPU's default batches do, frame for frame."""
+    clips = load_h36m(tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], ["S9", "S11"], MODELS[name].num_joints)
+    torch.manual_seed(0)
+    model = build(name, **options)
+    default = predict(model, name, clips, torch.device("cpu"))
+    monkeypatch.setitem(predict_module.EVAL_BATCH, "cpu", (7, 3))
+    small = predict(model, name, clips, torch.device("cpu"))
+    assert len(clips.keypoints) > 256 and small == pytest.approx(default, abs=1e-6)
 
 
 def test_bench_tiny_writes_figures_for_every_model_and_variant(tmp_path: Path) -> None:
