@@ -184,3 +184,17 @@ def test_tgraphnet_affinity_is_one_shared_learnable_parameter() -> None:
     assert names == ["affinity"]
     model(sample_input("tgraphnet")).square().mean().backward()
     assert model.affinity.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("batch_shape", [(5,), (2, 3)])
+def test_semgcn_graph_conv_computes_the_released_formula(batch_shape: tuple[int, ...]) -> None:
+    """``(M * I) @ (X W0) + (M * (1 - I)) @ (X W1) + b`` per sample, as the release writes it (float64)."""
+    torch.manual_seed(0)
+    mask = torch.from_numpy(semgcn_mask(H36M_16))
+    layer = SemGraphConv(4, 6, mask).double()
+    with torch.no_grad():
+        layer.e.normal_()
+    x = torch.randn(*batch_shape, 16, 4, dtype=torch.float64)
+    weights, eye = layer.edge_weights(), torch.eye(16, dtype=torch.float64)
+    expected = (weights * eye) @ (x @ layer.W[0]) + (weights * (1 - eye)) @ (x @ layer.W[1]) + layer.bias
+    torch.testing.assert_close(layer(x), expected, rtol=1e-12, atol=1e-12)
