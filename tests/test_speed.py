@@ -98,18 +98,19 @@ def test_flip_test_changes_predictions_of_every_frame(tiny_tables: dict[str, Pat
     assert (abs(plain - flipped).max(axis=(1, 2)) > 0).all()
 
 
+@pytest.mark.parametrize("flip", [False, True])
 @pytest.mark.parametrize(("name", "options"), [("semgcn", {}), ("tgraphnet", {"channels": 8})])
 def test_predictions_do_not_depend_on_the_evaluation_batch(
-    tiny_tables: dict[str, Path], monkeypatch: pytest.MonkeyPatch, name: str, options: dict
+    tiny_tables: dict[str, Path], monkeypatch: pytest.MonkeyPatch, name: str, options: dict, flip: bool
 ) -> None:
     """Batches of 7 frames or 3 windows (ragged last batches, windows of several clips in one batch)
     predict what the CPU's default batches do, frame for frame."""
     clips = load_h36m(tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], ["S9", "S11"], MODELS[name].num_joints)
     torch.manual_seed(0)
     model = build(name, **options)
-    default = predict(model, name, clips, torch.device("cpu"))
+    default = predict(model, name, clips, torch.device("cpu"), flip=flip)
     monkeypatch.setitem(predict_module.EVAL_BATCH, "cpu", (7, 3))
-    small = predict(model, name, clips, torch.device("cpu"))
+    small = predict(model, name, clips, torch.device("cpu"), flip=flip)
     assert len(clips.keypoints) > 256 and small == pytest.approx(default, abs=1e-6)
 
 

@@ -101,6 +101,8 @@ def predict_keypoints(
     forward = flip_averaged(model, MODELS[name].skeleton) if flip else model
     inputs = torch.as_tensor(keypoints, dtype=torch.float32, device=device)
     frame_batch, window_batch = eval_batch(inputs.device)
+    if flip:  # the model sees each batch twice over (direct and mirrored): keep the forward pass's size
+        frame_batch, window_batch = max(1, frame_batch // 2), max(1, window_batch // 2)
     out = torch.full((*inputs.shape[:-1], 3), float("nan"), device=device)
     with progress(total=len(inputs), desc=f"predict {name}", unit=" frames") as bar:
         if MODELS[name].frames == 1:
