@@ -16,17 +16,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import torch
 
+from pose3d.benchmark.measure import alternate
 from pose3d.config.recipes import recipe
 from pose3d.models import MODELS, build
 from pose3d.models.predict import eval_batch
@@ -58,13 +57,6 @@ def synthetic(name: str, batch: int) -> tuple[torch.Tensor, torch.Tensor, torch.
     if spec.predicts_root:
         targets[..., 0, 2] += 4.0  # the root in front of the camera
     return inputs, targets, intrinsics
-
-
-def seconds(run: Callable[[], object], repeat: int) -> float:
-    started = time.perf_counter()
-    for _ in range(repeat):
-        run()
-    return (time.perf_counter() - started) / repeat
 
 
 def compare(name: str, then: ModuleType, rounds: int) -> str:
@@ -107,15 +99,12 @@ def compare(name: str, then: ModuleType, rounds: int) -> str:
             for start in range(0, len(test), new_batch):
                 new_eval(test[start : start + new_batch])
 
-    runs = {"train_then": (old_step, 20 if single else 1), "train_now": (lambda: step(x, y, k), 20 if single else 1)}
-    runs |= {"eval_then": (eval_then, 1), "eval_now": (eval_now, 1)}
-    for run, _ in runs.values():  # warm-up
+    train_runs: dict[str, Callable[[], object]] = {"train_then": old_step, "train_now": lambda: step(x, y, k)}
+    eval_runs: dict[str, Callable[[], object]] = {"eval_then": eval_then, "eval_now": eval_now}
+    cpu = torch.device("cpu")
+    for run in (*train_runs.values(), *eval_runs.values()):  # warm-up
         run()
-    times: dict[str, list[float]] = {key: [] for key in runs}
-    for _ in range(rounds):
-        for key, (run, repeat) in runs.items():
-            times[key].append(seconds(run, repeat))
-    median = {key: statistics.median(values) for key, values in times.items()}
+    median = alternate(train_runs, 20 if single else 1, rounds, cpu) | alternate(eval_runs, 1, rounds, cpu)
     batch, test_batch = settings["batch_size"], len(test)
     return (
         f"{name:16s} train {batch / median['train_then']:9.1f} -> {batch / median['train_now']:9.1f} samples/s "

@@ -11,11 +11,11 @@ size's ratio to the batch predicting uses on this device, so the choice can be c
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+from collections.abc import Callable
 
 import torch
 
+from pose3d.benchmark.measure import alternate
 from pose3d.config.recipes import recipe
 from pose3d.models import MODELS, build
 from pose3d.models.predict import eval_batch
@@ -33,16 +33,18 @@ def sweep(name: str, width: str, rounds: int) -> str:
     model = build(name, **recipe(width, name)["model_options"]).eval()
     chosen = eval_batch(torch.device("cpu"))[0 if single else 1]
     sizes = sorted({*(FRAME_SIZES if single else WINDOW_SIZES), chosen})
-    rates: dict[int, list[float]] = {size: [] for size in sizes}
+
+    def predict_in(size: int) -> Callable[[], object]:
+        def run() -> None:
+            for start in range(0, len(test), size):
+                model(test[start : start + size])
+
+        return run
+
     with torch.inference_mode():
         model(test[:chosen])  # warm-up
-        for _ in range(rounds):
-            for size in sizes:
-                started = time.perf_counter()
-                for start in range(0, len(test), size):
-                    model(test[start : start + size])
-                rates[size].append(len(test) / (time.perf_counter() - started))
-    median = {size: statistics.median(values) for size, values in rates.items()}
+        seconds = alternate({str(size): predict_in(size) for size in sizes}, 1, rounds, torch.device("cpu"))
+    median = {size: len(test) / seconds[str(size)] for size in sizes}
     unit = "frames/s" if single else "windows/s"
     mark = {size: "*" if size == chosen else "" for size in sizes}
     cells = " ".join(f"{size}{mark[size]}:{rate:.0f} (x{rate / median[chosen]:.2f})" for size, rate in median.items())
