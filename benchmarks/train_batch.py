@@ -1,0 +1,81 @@
+"""Training throughput against the batch size, every size measured side by side (alternating rounds).
+
+    python benchmarks/train_batch.py [--threads 1] [--widths demo paper] [--models ...]
+
+Prints, per model and recipe width, the training samples/s (frames, or 81-frame windows for
+TGraphNet) of the fast step at several batch sizes on the same synthetic data, and each size's ratio
+to the recipe's batch. On a CPU where the ratios stay near 1, a larger batch cannot make a recipe
+finish sooner: only fewer samples can, and that is a change of what is trained.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+import torch
+
+from pose3d.benchmark.measure import alternate
+from pose3d.benchmark.workload import SyntheticData
+from pose3d.config.recipes import recipe
+from pose3d.models import MODELS, build
+from pose3d.training.step import TrainStep, build_optimizer
+
+FRAME_SIZES = (64, 128, 256, 512)
+WINDOW_SIZES = (16, 32, 64)
+#: Samples each timed call trains on, whatever the batch size.
+FRAMES_PER_CALL = 2048
+WINDOWS_PER_CALL = 64
+
+
+def steps_of(name: str, width: str, size: int, data: SyntheticData) -> Callable[[], object]:
+    """A call that trains a fresh model of ``name`` on the same number of samples in batches of ``size``."""
+    settings = {**recipe(width, name), "model": name, "mixed_precision": False}
+    torch.manual_seed(0)
+    model = build(name, **settings["model_options"]).train()
+    device = torch.device("cpu")
+    step = TrainStep(model, build_optimizer(model, settings, "fast"), settings, "fast", device)
+    per_call = WINDOWS_PER_CALL if MODELS[name].frames > 1 else FRAMES_PER_CALL
+    batches = [data.batch(size) for _ in range(max(1, per_call // size))]
+    step(*batches[0])  # warm-up
+
+    def run() -> None:
+        for batch in batches:
+            step(*batch)
+
+    return run
+
+
+def sweep(name: str, width: str, rounds: int) -> str:
+    """One line: samples/s per batch size and the ratio to the recipe's batch."""
+    single = MODELS[name].frames == 1
+    data = SyntheticData(name, 20_000, torch.device("cpu"))
+    chosen = recipe(width, name)["batch_size"]
+    sizes = sorted({*(FRAME_SIZES if single else WINDOW_SIZES), chosen})
+    per_call = {size: max(1, (FRAMES_PER_CALL if single else WINDOWS_PER_CALL) // size) * size for size in sizes}
+    seconds = alternate(
+        {str(size): steps_of(name, width, size, data) for size in sizes}, 1, rounds, torch.device("cpu")
+    )
+    rate = {size: per_call[size] / seconds[str(size)] for size in sizes}
+    unit = "frames/s" if single else "windows/s"
+    mark = {size: "*" if size == chosen else "" for size in sizes}
+    cells = " ".join(f"{size}{mark[size]}:{value:.0f} (x{value / rate[chosen]:.2f})" for size, value in rate.items())
+    return f"{name:16s} {width:5s} {unit:9s} {cells}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (workflow jobs use 1)")
+    parser.add_argument("--widths", nargs="+", choices=["demo", "paper"], default=["demo"])
+    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (the median counts)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"CPU, {args.threads} torch threads; * marks the recipe's batch", flush=True)
+    for width in args.widths:
+        for name in args.models:
+            print(sweep(name, width, args.rounds), flush=True)
+
+
+if __name__ == "__main__":
+    main()
