@@ -10,12 +10,12 @@ size's ratio to the batch predicting uses on this device, so the choice can be c
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 
 import torch
 
 from pose3d.benchmark.measure import alternate
+from pose3d.benchmark.sweep import sweep_line, sweep_main
 from pose3d.config.recipes import recipe
 from pose3d.models import MODELS, build
 from pose3d.models.predict import eval_batch
@@ -44,26 +44,9 @@ def sweep(name: str, width: str, rounds: int) -> str:
     with torch.inference_mode():
         model(test[:chosen])  # warm-up
         seconds = alternate({str(size): predict_in(size) for size in sizes}, 1, rounds, torch.device("cpu"))
-    median = {size: len(test) / seconds[str(size)] for size in sizes}
-    unit = "frames/s" if single else "windows/s"
-    mark = {size: "*" if size == chosen else "" for size in sizes}
-    cells = " ".join(f"{size}{mark[size]}:{rate:.0f} (x{rate / median[chosen]:.2f})" for size, rate in median.items())
-    return f"{name:16s} {width:5s} {unit:9s} {cells}"
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (workflow jobs use 1)")
-    parser.add_argument("--widths", nargs="+", choices=["demo", "paper"], default=["demo", "paper"])
-    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (the median counts)")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    print(f"CPU, {args.threads} torch threads; * marks the batch predicting uses", flush=True)
-    for width in args.widths:
-        for name in args.models:
-            print(sweep(name, width, args.rounds), flush=True)
+    rates = {size: len(test) / seconds[str(size)] for size in sizes}
+    return sweep_line(name, width, "frames/s" if single else "windows/s", rates, chosen)
 
 
 if __name__ == "__main__":
-    main()
+    sweep_main(__doc__.splitlines()[0], sweep, ["demo", "paper"], "the batch predicting uses")

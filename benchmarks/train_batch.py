@@ -10,12 +10,12 @@ finish sooner: only fewer samples can, and that is a change of what is trained.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 
 import torch
 
 from pose3d.benchmark.measure import alternate
+from pose3d.benchmark.sweep import sweep_line, sweep_main
 from pose3d.benchmark.workload import SyntheticData
 from pose3d.config.recipes import recipe
 from pose3d.models import MODELS, build
@@ -28,8 +28,9 @@ FRAMES_PER_CALL = 2048
 WINDOWS_PER_CALL = 64
 
 
-def steps_of(name: str, width: str, size: int, data: SyntheticData) -> Callable[[], object]:
-    """A call that trains a fresh model of ``name`` on the same number of samples in batches of ``size``."""
+def steps_of(name: str, width: str, size: int, data: SyntheticData) -> tuple[Callable[[], object], int]:
+    """A call that trains a fresh model of ``name`` on about the same number of samples whatever ``size``,
+    in batches of ``size``, and the number of samples it trains on."""
     settings = {**recipe(width, name), "model": name, "mixed_precision": False}
     torch.manual_seed(0)
     model = build(name, **settings["model_options"]).train()
@@ -43,7 +44,7 @@ def steps_of(name: str, width: str, size: int, data: SyntheticData) -> Callable[
         for batch in batches:
             step(*batch)
 
-    return run
+    return run, len(batches) * size
 
 
 def sweep(name: str, width: str, rounds: int) -> str:
@@ -52,30 +53,11 @@ def sweep(name: str, width: str, rounds: int) -> str:
     data = SyntheticData(name, 20_000, torch.device("cpu"))
     chosen = recipe(width, name)["batch_size"]
     sizes = sorted({*(FRAME_SIZES if single else WINDOW_SIZES), chosen})
-    per_call = {size: max(1, (FRAMES_PER_CALL if single else WINDOWS_PER_CALL) // size) * size for size in sizes}
-    seconds = alternate(
-        {str(size): steps_of(name, width, size, data) for size in sizes}, 1, rounds, torch.device("cpu")
-    )
-    rate = {size: per_call[size] / seconds[str(size)] for size in sizes}
-    unit = "frames/s" if single else "windows/s"
-    mark = {size: "*" if size == chosen else "" for size in sizes}
-    cells = " ".join(f"{size}{mark[size]}:{value:.0f} (x{value / rate[chosen]:.2f})" for size, value in rate.items())
-    return f"{name:16s} {width:5s} {unit:9s} {cells}"
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (workflow jobs use 1)")
-    parser.add_argument("--widths", nargs="+", choices=["demo", "paper"], default=["demo"])
-    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (the median counts)")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    print(f"CPU, {args.threads} torch threads; * marks the recipe's batch", flush=True)
-    for width in args.widths:
-        for name in args.models:
-            print(sweep(name, width, args.rounds), flush=True)
+    runs = {size: steps_of(name, width, size, data) for size in sizes}
+    seconds = alternate({str(size): run for size, (run, _) in runs.items()}, 1, rounds, torch.device("cpu"))
+    rates = {size: samples / seconds[str(size)] for size, (_, samples) in runs.items()}
+    return sweep_line(name, width, "frames/s" if single else "windows/s", rates, chosen)
 
 
 if __name__ == "__main__":
-    main()
+    sweep_main(__doc__.splitlines()[0], sweep, ["demo"], "the recipe's batch")
