@@ -132,6 +132,16 @@ def test_bench_tiny_writes_figures_for_every_model_and_variant(tmp_path: Path) -
         assert f"{name:<16}fast" in done.stdout
 
 
+def test_bench_without_plain_counts_flops_of_tgraphnet(tmp_path: Path) -> None:
+    """Evaluation FLOPs are counted outside inference mode, where TGraphNet's parameter-taking layers fail."""
+    out = tmp_path / "bench.json"
+    command = [sys.executable, "-m", "pose3d.cli", "bench", "--size", "tiny", "--device", "cpu", "--threads", "1"]
+    command += ["--models", "tgraphnet", "--variants", "fast", "--rounds", "1", "--out", str(out)]
+    subprocess.run(command, capture_output=True, text=True, check=True)
+    figures = json.loads(out.read_text())["models"]["tgraphnet"]
+    assert figures["eval_flop_per_batch"] > 0 and figures["fast"]["eval"]["frames_per_s"] > 0
+
+
 def test_bench_imports_neither_mlflow_nor_snakemake_nor_cdflib() -> None:
     """The GPU machine has only torch, numpy, pandas and pyarrow."""
     absent = "{'mlflow', 'snakemake', 'cdflib', 'yaml', 'jsonschema', 'matplotlib', 'h5py'}"

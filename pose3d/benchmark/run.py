@@ -102,6 +102,16 @@ def _eval_runs(work: Workload, data: SyntheticData, variants: Sequence[str], dev
     return {"runs": runs, "warm": warm, "memory": memory}
 
 
+def _eval_flops(work: Workload, data: SyntheticData, device: torch.device) -> int:
+    """FLOPs of one evaluation batch (the same in every variant), counted on the eager model under
+    ``no_grad``: the counter's module hooks fail under ``inference_mode`` when a module is handed a
+    parameter, as TGraphNet's levels are handed the joint affinity."""
+    model = build(work.name, **work.settings["model_options"]).to(device).eval()
+    inputs = data.batch(work.eval_batch)[0]
+    with torch.no_grad():
+        return count_flops(lambda: model(inputs))
+
+
 def bench_model(
     name: str, size: str, device: torch.device, variants: Sequence[str], rounds: int, peak: float
 ) -> dict[str, Any]:
@@ -117,7 +127,7 @@ def bench_model(
     flops = count_flops(train["runs"][variants[0]])
     train_s = alternate(train["runs"], steps, rounds, device)
     evaluation = _eval_runs(work, data, variants, device)
-    eval_flops = count_flops(evaluation["runs"][variants[0]])
+    eval_flops = _eval_flops(work, data, device)
     eval_s = alternate(evaluation["runs"], steps, rounds, device)
 
     base_train, base_eval = train_s[variants[0]], eval_s[variants[0]]
