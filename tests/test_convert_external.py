@@ -8,6 +8,7 @@ import numpy as np
 
 from pose3d.data.convert.hp3d import convert_3dhp
 from pose3d.data.convert.pw3d import convert_3dpw
+from pose3d.data.loader import load_3dhp
 from pose3d.data.parquet_io import coords_array, read_table
 
 #: For each H36M-17 joint, its 3DHP index (written out here, independent of pose3d.data.skeleton).
@@ -56,3 +57,20 @@ def test_3dpw_keeps_normalised_keypoints_and_camera_columns(tmp_path: Path, pw3d
         assert set(table.column("height").to_numpy()[rows]) == {1920}
     assert meta["keypoints_normalised"] is True and "normalised" in meta["units"]["keypoints"]
     assert meta["units"]["positions"] == "metres" and meta["layout"] == "h36m17"
+
+
+def test_3dhp_non_finite_values_of_invalid_frames_load_as_zeros(tmp_path: Path, hp3d_npz: tuple[Path, dict]) -> None:
+    """Frames flagged invalid may hold NaN in the source: converted as they are, loaded as 0 (never scored)."""
+    _, data = hp3d_npz
+    invalid = data["TS1"]["valid"] == 0
+    data["TS1"]["data_2d"][invalid] = np.nan
+    data["TS1"]["data_3d"][invalid] = np.nan
+    npz = tmp_path / "with_nan.npz"
+    np.savez_compressed(npz, data=data)
+    convert_3dhp(npz, tmp_path / "3dhp.parquet")
+    clips = load_3dhp(tmp_path / "3dhp.parquet")
+    ts1 = clips.sequence == "TS1"
+    assert np.isfinite(clips.keypoints).all() and np.isfinite(clips.positions).all()
+    assert (clips.keypoints[ts1 & ~clips.valid] == 0).all() and (clips.positions[ts1 & ~clips.valid] == 0).all()
+    expected = data["TS1"]["data_3d"][~invalid][:, FROM_3DHP] / 1000
+    np.testing.assert_allclose(clips.positions[ts1 & clips.valid], expected, rtol=1e-6)

@@ -118,6 +118,8 @@ def load_3dhp(path: str | Path, num_joints: int = 17) -> Clips:
     """MPI-INF-3DHP test table -> clips (one per sequence), 2D normalised by each sequence's image size.
 
     The test file carries no camera calibration: the intrinsics f, c, k, p are NaN, w and h are set.
+    Non-finite values of frames flagged invalid (kept by the converter, never scored) become 0 so
+    that the models can run over them.
     """
     layout = _layout(num_joints)
     table, meta = read_pose_table(path, ["sequence", "frame", "valid", "width", "height", "keypoints", "positions"])
@@ -126,15 +128,13 @@ def load_3dhp(path: str | Path, num_joints: int = 17) -> Clips:
     calib = np.full((len(clips), 11), np.nan)
     calib[:, 9:] = size[clips.starts[:-1]]
     keypoints = to_layout(coords_array(table, "keypoints", meta["shapes"]["keypoints"]), meta["layout"], layout)
-    return _external_clips(
-        table,
-        meta,
-        clips,
-        layout,
-        _normalise(keypoints, calib, clips.lengths),
-        calib,
-        valid=table.column("valid").to_numpy(zero_copy_only=False).astype(bool),
-    )
+    valid = table.column("valid").to_numpy(zero_copy_only=False).astype(bool)
+    if not valid.any():
+        raise InputError(path, "no frame is flagged valid, so none would be scored")
+    hp3d = _external_clips(table, meta, clips, layout, _normalise(keypoints, calib, clips.lengths), calib, valid)
+    for array in (hp3d.keypoints, hp3d.positions):  # invalid frames, never scored, may be non-finite as in the source
+        array[~valid & ~np.isfinite(array).all(axis=(1, 2))] = 0.0
+    return hp3d
 
 
 def load_3dpw(path: str | Path, num_joints: int = 17) -> Clips:
@@ -210,6 +210,8 @@ def _only_subjects(path: str | Path, table: pa.Table, subjects: Sequence[str]) -
 
 def _grouped(path: str | Path, table: pa.Table, keys: list[str]) -> tuple[pa.Table, Runs]:
     """Clips of ``table`` by ``keys`` with consecutive frames; sorts the table when it is not grouped."""
+    if table.num_rows == 0:
+        raise InputError(path, "table has no rows")
     for attempt in range(2):
         runs = find_runs(table, keys)
         frame = table.column("frame").to_numpy()

@@ -18,6 +18,8 @@ import pyarrow as pa
 from pose3d.core.errors import InputError, one_line
 from pose3d.data.camera import CAMERA_IDS, intrinsics
 from pose3d.data.convert.checks import as_numeric
+from pose3d.data.convert.table_schema import check_pose_table
+from pose3d.data.h36m import action_of
 from pose3d.data.parquet_io import build_table, coords_array, file_record, read_table, write_table
 from pose3d.data.skeleton import H36M_32, Skeleton
 
@@ -73,13 +75,15 @@ def find_runs(table: pa.Table, columns: Sequence[str]) -> Runs:
 
 
 def read_pose_table(path: str | Path, columns: list[str]) -> tuple[pa.Table, dict[str, Any]]:
-    """Read a pose table; a missing or unreadable file is an :class:`InputError`."""
+    """Read a pose table; a missing, unreadable or malformed file is an :class:`InputError`."""
     if not Path(path).is_file():
         raise InputError(path, "file not found")
     try:
-        return read_table(path, columns=columns)
+        table, meta = read_table(path, columns=columns)
     except (OSError, ValueError, pa.ArrowException) as err:
         raise InputError(path, f"not a readable pose table ({one_line(err)})") from err
+    check_pose_table(path, table, meta)
+    return table, meta
 
 
 def _check_frames(path: str | Path, runs: Runs, frames: np.ndarray, what: str) -> None:
@@ -93,6 +97,17 @@ def _check_frames(path: str | Path, runs: Runs, frames: np.ndarray, what: str) -
     labels = list(zip(*runs.keys.values()))
     if len(set(labels)) != len(labels):
         raise InputError(path, f"a {what} occurs in more than one block of rows; rows must be grouped")
+
+
+def _check_actions(path: str | Path, runs: Runs) -> None:
+    """Each sequence's action is the canonical action its name starts with (per-action tables rely on it)."""
+    for subject, sequence, action in zip(runs.keys["subject"], runs.keys["sequence"], runs.keys["action"]):
+        try:
+            expected = action_of(sequence)
+        except ValueError as err:
+            raise InputError(path, f"{subject}: {err}") from None
+        if action != expected:
+            raise InputError(path, f"{subject} {sequence!r}: action {action!r}, expected {expected!r}")
 
 
 @overload
@@ -110,6 +125,7 @@ def read_mocap(path: str | Path, with_positions: bool = False) -> tuple[Runs, np
         raise InputError(path, "table has no rows")
     runs = find_runs(table, ["subject", "sequence", "action"])
     _check_frames(path, runs, table.column("frame").to_numpy(), "sequence")
+    _check_actions(path, runs)
     if not with_positions:
         return runs, None
     if meta.get("layout") != H36M_32.name:
