@@ -14,10 +14,18 @@ def _tables(args: argparse.Namespace) -> None:
 
 def _figures(args: argparse.Namespace) -> None:
     from pose3d.cli.viz import log_to_runs
-    from pose3d.evaluation.tables import read_metrics
-    from pose3d.visualization.charts import per_action_figure, per_joint_figure, training_curves_figure, training_record
+    from pose3d.visualization.charts import (
+        JOINT_METRIC,
+        PER_ACTION_METRICS,
+        per_action_figure,
+        per_joint_figure,
+        plotted_rows,
+        training_curves_figure,
+        training_record,
+    )
 
-    read_metrics(args.metrics)  # every input is read and checked before any figure is written
+    for metric in (*PER_ACTION_METRICS, *([JOINT_METRIC] if args.per_joint else [])):
+        plotted_rows(args.metrics, metric)  # every input is read and checked before any figure is written
     for checkpoint in args.checkpoints:
         training_record(checkpoint)
     per_action_figure(args.metrics, args.per_action)

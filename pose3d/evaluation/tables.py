@@ -16,6 +16,8 @@ from pose3d.data.parquet_io import write_table
 ACTION_ROWS = [*ACTIONS, "Average"]
 HP3D_ROWS = ["pck150_17", "auc_17", "mpjpe_17", "pck150_14", "auc_14", "mpjpe_14"]
 PW3D_ROWS = ["mpjpe", "pa_mpjpe", "mpjve"]
+#: Columns that identify one value of a long metrics table.
+KEYS = ("run", "dataset", "action", "metric")
 
 
 def pivot(
@@ -51,10 +53,25 @@ def read_metrics(path: str | Path) -> pd.DataFrame:
         long = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises many types, with multi-line schema dumps
         raise InputError(path, f"not a readable metrics table ({type(err).__name__}: {one_line(err, 120)})") from err
-    missing = [column for column in ("run", "dataset", "action", "metric", "value") if column not in long.columns]
+    missing = [column for column in (*KEYS, "value") if column not in long.columns]
     if missing:
         raise InputError(path, f"not a metrics table from `pose3d evaluate` (missing columns {missing})")
+    for column in KEYS:
+        odd = [value for value in long[column] if not isinstance(value, str)]
+        if odd:
+            raise InputError(path, f"column {column!r} should hold text only, found {odd[0]!r}")
+    if not pd.api.types.is_numeric_dtype(long["value"]) or pd.api.types.is_bool_dtype(long["value"]):
+        raise InputError(path, f"column 'value' should hold numbers, found {long['value'].dtype}")
+    _check_unique(long, path)
     return long
+
+
+def _check_unique(long: pd.DataFrame, where: str | Path) -> None:
+    """Each run/dataset/action/metric has one value (tables pivot on them)."""
+    repeated = long[long.duplicated(list(KEYS))]
+    if len(repeated):
+        first = "/".join(repeated.iloc[0][list(KEYS)])
+        raise InputError(where, f"{len(repeated)} rows repeat a run/dataset/action/metric (first: {first})")
 
 
 def _write_html(table: pd.DataFrame, path: Path) -> None:
@@ -79,6 +96,7 @@ def write_tables(metrics: Sequence[str | Path], out_dir: str | Path, columns: Se
     """Collect per-run metrics into mpjpe, p_mpjpe, 3dhp, 3dpw (.csv and .html), metrics.parquet and tables.md."""
     out_dir = Path(out_dir)
     long = pd.concat([read_metrics(path) for path in metrics], ignore_index=True)
+    _check_unique(long, "--metrics")
     tables = {
         "mpjpe": pivot(long, "h36m", None, columns, metric="mpjpe"),
         "p_mpjpe": pivot(long, "h36m", None, columns, metric="p_mpjpe"),

@@ -40,6 +40,22 @@ LOSS_LABELS = {
 }
 
 
+#: Metrics of the per-action figure, one panel each.
+PER_ACTION_METRICS = ("mpjpe", "p_mpjpe")
+#: Metric-name prefix of the per-joint errors (``joint_mpjpe.<joint>``).
+JOINT_METRIC = "joint_mpjpe."
+
+
+def plotted_rows(metrics: str | Path, metric: str) -> pd.DataFrame:
+    """The Human3.6M rows of ``metric`` (of every per-joint error for :data:`JOINT_METRIC`); none is an InputError."""
+    long = read_metrics(metrics)
+    h36m = long[long["dataset"] == "h36m"]
+    rows = h36m[h36m["metric"].str.startswith(metric) if metric == JOINT_METRIC else h36m["metric"] == metric]
+    if rows.empty:
+        raise InputError(metrics, f"no Human3.6M {metric.rstrip('.')!r} rows to plot; re-run the evaluation")
+    return rows
+
+
 def _is_baseline(run: str) -> bool:
     return split_run(run)[0] == BASELINE
 
@@ -87,16 +103,14 @@ def _legend_below(fig: plt.Figure, ax: Axes, baselines: Sequence[str]) -> None:
     fig.legend(handles, labels, loc="lower center", ncols=min(len(labels), 4), fontsize="small", frameon=False)
 
 
-def per_action_figure(
-    metrics: str | Path, out: str | Path, metrics_shown: Sequence[str] = ("mpjpe", "p_mpjpe")
-) -> None:
+def per_action_figure(metrics: str | Path, out: str | Path, metrics_shown: Sequence[str] = PER_ACTION_METRICS) -> None:
     """One panel per metric: bars per action and run (Human3.6M), the baseline as reference marks."""
     long = read_metrics(metrics)
     table = long[long["dataset"] == "h36m"]
     runs = list(dict.fromkeys(table["run"]))
     fig, axes = plt.subplots(len(metrics_shown), 1, figsize=(13, 3.6 * len(metrics_shown) + 1.2), sharex=True)
     for ax, metric in zip(np.atleast_1d(axes), metrics_shown):
-        subset = table[table["metric"] == metric]
+        subset = plotted_rows(metrics, metric)
         wide = subset.pivot(index="action", columns="run", values="value").reindex([*ACTIONS, "Average"])
         _grouped_bars(ax, wide[[run for run in runs if run in wide.columns]], METRIC_LABELS.get(metric, metric))
     rows = 1 + (len(runs) - 1) // 4
@@ -107,13 +121,10 @@ def per_action_figure(
 
 def per_joint_figure(metrics: str | Path, out: str | Path) -> None:
     """MPJPE per joint over every Human3.6M test frame (16-joint models have no Neck/Nose bar)."""
-    long = read_metrics(metrics)
-    joints = long[(long["dataset"] == "h36m") & long["metric"].str.startswith("joint_mpjpe.")]
-    if joints.empty:
-        raise ValueError(f"{metrics}: no per-joint errors (metric joint_mpjpe.<joint>); re-run the evaluation")
+    joints = plotted_rows(metrics, JOINT_METRIC)
     runs = list(dict.fromkeys(joints["run"]))
     wide = (
-        joints.assign(joint=joints["metric"].str.removeprefix("joint_mpjpe."))
+        joints.assign(joint=joints["metric"].str.removeprefix(JOINT_METRIC))
         .pivot(index="joint", columns="run", values="value")
         .reindex([joint for joint in H36M_17.joints if joint != H36M_17.joints[0]])
     )

@@ -7,6 +7,7 @@ temporary file) and run no code: hostile payloads would create a marker file, wh
 
 from __future__ import annotations
 
+import json
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import torch
@@ -250,6 +252,52 @@ def _truncated(path: Path, obj: Any) -> None:
     path.write_bytes(path.read_bytes()[:300])
 
 
+def edited(name: str, edit: Callable[[pa.Table], pa.Table]) -> Callable[[Context], list[str]]:
+    """``pose3d evaluate`` with the tiny ``name`` table (poses_3d, poses_2d_cpn, 3dhp, 3dpw) changed by ``edit``."""
+    model, options = ("tgraphnet", {"channels": 8}) if name in ("3dhp", "3dpw") else ("linear", {"linear_size": 8})
+
+    def argv(c: Context) -> list[str]:
+        path = c.tmp / f"{name}.parquet"
+        pq.write_table(edit(pq.read_table(c.tables[name])), path)
+        args = evaluate(lambda c, p: write_torch(p, ours(model, **options)), model)(c)
+        if name in ("3dhp", "3dpw"):
+            return [*args, "--hp3d" if name == "3dhp" else "--pw3d", str(path)]
+        return [str(path) if arg == str(c.tables[name]) else arg for arg in args]
+
+    return argv
+
+
+def with_metadata(edit: Callable[[dict], Any]) -> Callable[[pa.Table], pa.Table]:
+    """A table edit that changes its ``pose3d`` metadata in place with ``edit``."""
+
+    def change(table: pa.Table) -> pa.Table:
+        meta = json.loads(table.schema.metadata[b"pose3d"])
+        meta = edit(meta) or meta
+        return table.replace_schema_metadata({b"pose3d": json.dumps(meta).encode()})
+
+    return change
+
+
+def replaced(column: str, values: Callable[[pa.Table], Any]) -> Callable[[pa.Table], pa.Table]:
+    """A table edit that replaces ``column`` by ``values(table)``."""
+    return lambda t: t.set_column(t.schema.get_field_index(column), column, values(t))
+
+
+def metrics_with(command: str, copies: int = 1, per_joint: bool = False, **columns: list[Any]) -> Callable[[Context], list[str]]:  # fmt: skip
+    """``pose3d tables`` or ``figures`` of a valid metrics table (given ``copies`` times) whose ``columns`` are replaced."""
+
+    def argv(c: Context) -> list[str]:
+        path = _metrics(c.tmp / "metrics.parquet")
+        pq.write_table(pa.table({**pq.read_table(path).to_pydict(), **columns}), path)
+        if command == "tables":
+            return ["tables", "--metrics", *[str(path)] * copies, "--columns", "linear-cpn", "--out-dir", str(c.out)]
+        checkpoint = write_torch(c.tmp / "model.pt", ours("linear", linear_size=8))
+        joints = ["--per-joint", f"{c.out}/j.png"] if per_joint else []
+        return ["figures", "--metrics", str(path), "--checkpoints", str(checkpoint), "--per-action", f"{c.out}/a.png", "--training", f"{c.out}/t.png", *joints]  # fmt: skip
+
+    return argv
+
+
 # ---- the catalogue -------------------------------------------------------------------------------
 
 HOSTILE = [
@@ -389,6 +437,27 @@ READERS = [
     Case("parquet-foreign-table", plain(lambda c: ["convert", "gt2d", "--poses-3d", str(_foreign(c.tmp / "poses_3d.parquet")), "--out", f"{c.out}/gt.parquet"]), "not a readable pose table"),
 ]  # fmt: skip
 
+# Malformed tables read back by evaluate/train/tables/figures (found by fuzzing; each was a traceback or a silent result)
+TABLES = [
+    Case("table-metadata-a-list", edited("poses_3d", lambda t: t.replace_schema_metadata({b"pose3d": b"[1, 2]"})), "metadata lacks a known joint layout"),
+    Case("table-metadata-no-shapes", edited("poses_2d_cpn", with_metadata(lambda m: m.pop("shapes"))), "metadata lacks a known joint layout and coordinate shapes"),
+    Case("table-shape-not-the-layout", edited("poses_2d_cpn", with_metadata(lambda m: m.update(shapes={"keypoints": [5, 7]}))), "metadata gives 'keypoints' 5 joints but its layout has 17"),
+    Case("table-frame-text", edited("poses_2d_cpn", replaced("frame", lambda t: pc.cast(t.column("frame"), pa.string()))), "column 'frame' should hold integers, found string"),
+    Case("table-camera-missing-values", edited("poses_2d_cpn", replaced("camera", lambda t: pa.nulls(t.num_rows, pa.string()))), "column 'camera' has"),
+    Case("table-coordinates-ragged-lists", edited("poses_3d", replaced("positions", lambda t: pc.cast(t.column("positions"), pa.list_(pa.float32())))), "column 'positions' should hold 96 floats per row, found list<element: float>"),
+    Case("table-coordinates-nan", edited("poses_2d_cpn", replaced("keypoints", lambda t: pa.FixedSizeListArray.from_arrays(pa.array(np.full(34 * t.num_rows, np.nan, np.float32)), 34))), "column 'keypoints' has non-finite values in"),
+    Case("table-action-not-the-sequence", edited("poses_3d", replaced("action", lambda t: pa.array(["Jumping"] * t.num_rows))), "action 'Jumping', expected"),
+    Case("3dhp-table-no-rows", edited("3dhp", lambda t: t.slice(0, 0)), "3dhp.parquet: table has no rows"),
+    Case("3dhp-table-nothing-valid", edited("3dhp", replaced("valid", lambda t: pa.array([False] * t.num_rows))), "no frame is flagged valid"),
+    Case("3dpw-table-width-zero", edited("3dpw", replaced("width", lambda t: pa.array(np.zeros(t.num_rows, np.int32)))), "column 'width' holds image sizes that are not positive"),
+    Case("metrics-value-text", metrics_with("tables", value=["50", "x", "40", "40"]), "column 'value' should hold numbers"),
+    Case("metrics-run-numbers", metrics_with("figures", run=[1, 1, 1, 1]), "column 'run' should hold text only, found 1"),
+    Case("metrics-repeated-rows", metrics_with("tables", action=["Walking"] * 4, metric=["mpjpe", "mpjpe", "p_mpjpe", "p_mpjpe"]), "2 rows repeat a run/dataset/action/metric (first: linear-cpn/h36m/Walking/mpjpe)"),
+    Case("metrics-same-run-twice", metrics_with("tables", copies=2), "--metrics: 4 rows repeat a run/dataset/action/metric"),
+    Case("metrics-without-p-mpjpe", metrics_with("figures", metric=["mpjpe"] * 4, action=["Walking", "Average", "Eating", "Posing"]), "no Human3.6M 'p_mpjpe' rows to plot"),
+    Case("metrics-without-per-joint", metrics_with("figures", per_joint=True), "no Human3.6M 'joint_mpjpe' rows to plot"),
+]  # fmt: skip
+
 CHECKPOINTS = [
     Case("checkpoint-other-model", evaluate(lambda c, p: write_torch(p, ours("semgcn", hid_dim=8))), "holds a 'semgcn' model but the settings are for 'linear'"),
     Case("checkpoint-truncated", evaluate(lambda c, p: _truncated(p, ours("linear", linear_size=8))), "cannot read as a torch checkpoint"),
@@ -412,12 +481,12 @@ def _text(path: Path) -> Path:
 def _metrics(path: Path) -> Path:
     """A valid long metrics table (what ``pose3d evaluate`` writes)."""
     rows = {
-        "run": ["linear-cpn"] * 2,
-        "dataset": ["h36m"] * 2,
-        "action": ["Walking", "Average"],
-        "metric": ["mpjpe"] * 2,
+        "run": ["linear-cpn"] * 4,
+        "dataset": ["h36m"] * 4,
+        "action": ["Walking", "Average"] * 2,
+        "metric": ["mpjpe", "mpjpe", "p_mpjpe", "p_mpjpe"],
     }
-    pq.write_table(pa.table({**rows, "value": [50.0, 50.0]}), path)
+    pq.write_table(pa.table({**rows, "value": [50.0, 50.0, 40.0, 40.0]}), path)
     return path
 
 
@@ -426,7 +495,14 @@ def _foreign(path: Path) -> Path:
     return path
 
 
-CATALOGUE = {"hostile": HOSTILE, "config": CONFIG, "cli": CLI, "readers": READERS, "checkpoints": CHECKPOINTS}
+CATALOGUE = {
+    "hostile": HOSTILE,
+    "config": CONFIG,
+    "cli": CLI,
+    "readers": READERS,
+    "tables": TABLES,
+    "checkpoints": CHECKPOINTS,
+}
 
 
 def _cases() -> list[Any]:
