@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from pose3d.cli.arguments import positive_int
 from pose3d.config.choices import BENCH_SIZES, BENCH_VARIANTS, DEVICES, MODEL_NAMES
 from pose3d.core.errors import InputError
 
@@ -50,6 +51,6 @@ def register(commands: Any) -> None:
         " native bf16, + compiled_bf16 on CUDA)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="alternating measurement rounds (median counts)")
-    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--out", help="JSON output (default results/bench/<device>-<size>.json)")
     parser.set_defaults(handler=_bench)

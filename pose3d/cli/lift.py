@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from pose3d.cli.arguments import positive_int
 from pose3d.config.choices import DEVICES, LAYOUTS_2D, LIFT_FORMATS
 
 
@@ -12,8 +13,8 @@ def _person(text: str) -> str:
     """``all``, ``track:ID`` or an index (checked here, so a typo fails before any file is read)."""
     if (
         text == "all"
-        or text.isdigit()
-        or (text.startswith("track:") and text.removeprefix("track:").lstrip("-").isdigit())
+        or text.isdecimal()
+        or (text.startswith("track:") and text.removeprefix("track:").lstrip("-").isdecimal())
     ):
         return text
     raise argparse.ArgumentTypeError(f"{text!r}: use an index (0: most confident), track:ID or all")
@@ -102,5 +103,5 @@ def register(commands: Any) -> None:
         help="flip test-time augmentation: average each pose with that of the mirrored input (2x the compute)",
     )
     lift.add_argument("--device", choices=DEVICES, default="cpu", help="torch device (default cpu)")
-    lift.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    lift.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's choice)")
     lift.set_defaults(handler=_lift)

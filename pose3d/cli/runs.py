@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from pose3d.cli.arguments import positive_int
 from pose3d.config.choices import INPUTS_2D, LAYOUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
 from pose3d.core.errors import InputError
 
@@ -80,13 +81,6 @@ def _import_checkpoint(args: argparse.Namespace) -> None:
     import_checkpoint(args.source, args.model, args.out, layout_2d=args.layout_2d, **options)
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def _add_run_options(parser: argparse.ArgumentParser, out_help: str) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--settings", help="resolved run settings as JSON (what the workflow passes)")
@@ -95,7 +89,7 @@ def _add_run_options(parser: argparse.ArgumentParser, out_help: str) -> None:
     parser.add_argument("--input", choices=INPUTS_2D, help="2D input the model reads (with --config)")
     parser.add_argument("--poses-3d", required=True, help="poses_3d.parquet (ground-truth 3D)")
     parser.add_argument("--poses-2d", required=True, help="poses_2d_<input>.parquet (the 2D input)")
-    parser.add_argument("--threads", type=_positive_int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--tracking", help="experiment.json from `pose3d tracking init` (log to MLflow)")
     parser.add_argument("--out", required=True, help=out_help)
 
@@ -126,7 +120,7 @@ def register(commands: Any) -> None:
     imp.add_argument("--source", required=True, help="released checkpoint file (.pth.tar or .pth)")
     imp.add_argument("--model", required=True, choices=MODEL_NAMES, help="model the checkpoint holds")
     imp.add_argument("--kernel-size", type=int, choices=TGRAPHNET_KERNELS, help="TGraphNet temporal kernel")
-    imp.add_argument("--channels", type=_positive_int, help="TGraphNet base width (128 in the release)")
+    imp.add_argument("--channels", type=positive_int, help="TGraphNet base width (128 in the release)")
     imp.add_argument(
         "--layout-2d",
         choices=LAYOUTS_2D,
