@@ -185,4 +185,27 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
         network.load_state_dict(content["state_dict"])
     except (TypeError, ValueError, RuntimeError) as error:
         raise InputError(path, f"weights do not fit model {content['model']!r}: {one_line(error)}") from error
+    broken = [
+        key for key, value in network.state_dict().items() if value.is_floating_point() and not value.isfinite().all()
+    ]
+    if broken:
+        raise InputError(path, f"weights are not finite (NaN or infinity in {', '.join(broken[:3])})")
     return network.eval(), content
+
+
+def test_window(path: str | Path, content: dict[str, Any]) -> tuple[int, int]:
+    """The test chunk and padding a checkpoint's settings give; a temporal model's must make its window."""
+    settings = content.get("settings", {})
+    if not isinstance(settings, dict):
+        raise InputError(path, "'settings' is not a dictionary")
+    chunk, pad = settings.get("test_chunk", 31), settings.get("test_pad", 25)
+    frames = MODELS[content["model"]].frames
+    whole = all(isinstance(v, int) and not isinstance(v, bool) for v in (chunk, pad))
+    if frames > 1 and not (whole and chunk >= 1 and pad >= 0 and chunk + 2 * pad == frames):
+        raise InputError(
+            path, f"settings test_chunk {chunk!r} + 2 x test_pad {pad!r} is not the model's {frames}-frame window"
+        )
+    return chunk, pad
+
+
+test_window.__test__ = False  # type: ignore[attr-defined]  # keep pytest from collecting it when imported

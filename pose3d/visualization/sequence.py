@@ -16,7 +16,7 @@ from pose3d.data.loader import Clips, load_h36m
 from pose3d.data.skeleton import Skeleton
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import MODELS
-from pose3d.models.checkpoints import load_checkpoint
+from pose3d.models.checkpoints import load_checkpoint, test_window
 from pose3d.models.predict import predict, root_relative, root_relative_prediction
 from pose3d.visualization.animation import Scene, world_view
 from pose3d.visualization.palette import model_color
@@ -85,11 +85,12 @@ def predict_sequence(
     model, saved = load_checkpoint(checkpoint)
     name = saved["model"]
     spec = MODELS[name]
+    test_chunk, test_pad = test_window(checkpoint, saved)
     settings = saved.get("settings", {})
     camera = resolve_camera(camera, poses_2d)
     clip = _clip(load_h36m(poses_3d, poses_2d, [subject], num_joints=spec.num_joints), sequence, camera, poses_2d)
     target = select_device(device)
-    raw = predict(model.to(target), name, clip, target, settings.get("test_chunk", 31), settings.get("test_pad", 25))
+    raw = predict(model.to(target), name, clip, target, test_chunk, test_pad)
     width, height = (float(v) for v in clip.intrinsics[0, 9:11])
     return SequencePrediction(
         run=f"{name}-{settings['input_2d']}" if "input_2d" in settings else name,
