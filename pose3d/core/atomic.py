@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pose3d.core.errors import InputError
 from pose3d.core.processes import is_running, owner_tag
 
 
@@ -37,19 +38,35 @@ def remove_stale_temporaries(target: str | Path) -> list[Path]:
     return removed
 
 
+def check_writable(target: str | Path) -> None:
+    """Refuse, before any work, an output path that cannot become a file: a folder in its place, or a file
+    where one of its folders must be."""
+    target = Path(target)
+    if target.is_dir():
+        raise InputError(target, "is a folder; cannot write the output file there")
+    existing = next(folder for folder in target.absolute().parents if folder.exists())
+    if not existing.is_dir():
+        raise InputError(existing, f"is not a folder; cannot write {target} inside it")
+
+
 @contextmanager
 def atomic_path(target: str | Path, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it onto ``target`` on success.
 
     On any exception the temporary file is removed and ``target`` is left untouched; temporary
-    files of earlier writers that were killed are removed first.
+    files of earlier writers that were killed are removed first. A target whose folder cannot be
+    made or written, or that a folder occupies, is an :class:`InputError` naming it.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(target)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f"{_temp_prefix(target)}{owner_tag()}.", suffix=suffix or ".tmp", dir=target.parent
-    )
+    check_writable(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(target)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f"{_temp_prefix(target)}{owner_tag()}.", suffix=suffix or ".tmp", dir=target.parent
+        )
+    except OSError as err:
+        raise InputError(target, f"cannot write here ({err.strerror or err})") from err
     os.close(fd)
     tmp_path = Path(tmp)
     umask = os.umask(0)
