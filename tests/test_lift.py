@@ -265,3 +265,46 @@ def test_sixteen_joint_and_trajectory_models(scene: Scene, tmp_path: Path, name:
         assert meta["units"]["trajectory"] == "metres"
     with np.load(tmp_path / "out/poses_3d.npz", allow_pickle=False) as npz:
         assert ("trajectory" in npz.files) == (name == "tgraphnet_traj")
+
+
+def _tiny_coco_checkpoint(path: Path) -> Path:
+    from pose3d.models import build
+
+    torch.manual_seed(0)
+    model = build("linear", linear_size=8)
+    torch.save(
+        {"model": "linear", "options": {"linear_size": 8}, "state_dict": model.state_dict(), "layout_2d": "coco"}, path
+    )
+    return path
+
+
+def test_a_long_gap_in_a_detector_track_starts_a_new_track(tmp_path: Path) -> None:
+    """Back after 10**9 frames under the same AlphaPose idx: two tracks, nothing interpolated (or allocated) between."""
+    rng = np.random.default_rng(0)
+    keypoints = np.concatenate([rng.uniform(100, 900, (20, 17, 2)), np.full((20, 17, 1), 0.9)], axis=-1)
+    frames = np.r_[0:10, 10**9 : 10**9 + 10]
+    path = alphapose_json(tmp_path / "alphapose-results.json", [Person(frames, keypoints)])
+    checkpoint = _tiny_coco_checkpoint(tmp_path / "model.pt")
+    assert _lift(path, tmp_path / "out", checkpoint, "--image-size", "1000", "1000", "--person", "all") == 0
+    table = pq.read_table(tmp_path / "out/poses_3d.parquet")
+    assert sorted(table.column("frame").to_pylist()) == frames.tolist()
+    assert set(table.column("person").to_pylist()) == {0} and all(table.column("detected").to_pylist())
+    assert [p["frames"] for p in read_metadata(tmp_path / "out/poses_3d.parquet")["people"]] in (
+        [[0, 9], [10**9, 10**9 + 9]],
+        [[10**9, 10**9 + 9], [0, 9]],
+    )
+
+
+def test_an_unwritable_output_fails_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """poses_3d.npz is a folder: refused up front, so no poses_3d.parquet is left without its .npz."""
+    path = coco_json(tmp_path / "results.json", [Person(np.arange(3), np.full((3, 17, 3), 500.0))])
+    (tmp_path / "out/poses_3d.npz").mkdir(parents=True)
+    capsys.readouterr()
+    assert (
+        _lift(path, tmp_path / "out", _tiny_coco_checkpoint(tmp_path / "model.pt"), "--image-size", "1000", "1000") == 2
+    )
+    err = capsys.readouterr().err
+    assert err == f"pose3d: error: {tmp_path / 'out/poses_3d.npz'}: is a folder; cannot write the output file there\n"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["poses_3d.npz"]

@@ -7,6 +7,16 @@ from pathlib import Path
 
 import numpy as np
 
+from pose3d.core.errors import InputError
+
+#: Largest frame number a keypoint file may give (outputs store frame numbers as int32).
+MAX_FRAME = 2**31 - 1
+#: Largest magnitude of a person (track) id a keypoint file may give (ids are stored as int64).
+MAX_TRACK_ID = 2**63 - 1
+#: Largest magnitude of a keypoint value (x, y in pixels, or score) and largest image side (pixels): far
+#: beyond any video, and small enough that the lift's float32 arithmetic stays finite.
+MAX_PIXELS = 2**20
+
 
 @dataclass
 class Detections:
@@ -30,3 +40,12 @@ class Detections:
 
     def __len__(self) -> int:
         return len(self.frame)
+
+
+def check_values(path: Path, keypoints: np.ndarray) -> None:
+    """Refuse keypoint values (x, y, score) beyond :data:`MAX_PIXELS`; NaN and infinity mean 'not found'."""
+    finite = np.abs(keypoints[np.isfinite(keypoints)])
+    if finite.size and finite.max() > MAX_PIXELS:
+        raise InputError(
+            path, f"keypoint value {finite.max():.3g} is not a pixel position or score (beyond ±{MAX_PIXELS})"
+        )

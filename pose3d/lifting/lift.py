@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from pose3d.core.atomic import atomic_path
+from pose3d.core.atomic import atomic_path, check_writable
 from pose3d.core.device import select_device
 from pose3d.core.errors import InputError
 from pose3d.data.camera import normalize_screen
@@ -25,10 +25,10 @@ from pose3d.data.layouts import layout_2d as kind_of
 from pose3d.data.parquet_io import build_table, file_record, write_table
 from pose3d.data.skeleton import H36M_17, KEYPOINT_LAYOUTS, LAYOUTS, to_layout
 from pose3d.lifting import readers
-from pose3d.lifting.detections import Detections
+from pose3d.lifting.detections import MAX_PIXELS, Detections, check_values
 from pose3d.lifting.tracks import Track, select, tracks
 from pose3d.models import MODELS
-from pose3d.models.checkpoints import load_checkpoint
+from pose3d.models.checkpoints import load_checkpoint, test_window
 from pose3d.models.predict import predict_keypoints, root_relative_prediction
 
 PARQUET = "poses_3d.parquet"
@@ -77,6 +77,7 @@ def _check_keypoints(detections: Detections) -> None:
         raise InputError(
             detections.path, f"{found} keypoints per person; the {detections.layout} layout has {expected}"
         )
+    check_values(detections.path, detections.keypoints)
 
 
 def lift_keypoints(
@@ -100,6 +101,7 @@ def lift_keypoints(
     model, content = load_checkpoint(checkpoint)
     name = content["model"]
     spec = MODELS[name]
+    test_chunk, test_pad = test_window(checkpoint, content)
     trained = trained_layout_2d(content)
     detections = readers.read(keypoints, format, video)
     _check_keypoints(detections)
@@ -121,8 +123,8 @@ def lift_keypoints(
     if size is None:
         raise InputError(keypoints, f"{detections.format} files do not record the image size; pass --image-size W H")
     width, height = size
-    if width <= 0 or height <= 0:
-        raise InputError(keypoints, f"image size {width}x{height} must be positive")
+    if not (0 < width <= MAX_PIXELS and 0 < height <= MAX_PIXELS):
+        raise InputError(keypoints, f"image size {width}x{height} must be 1 to {MAX_PIXELS} pixels a side")
     people = select(
         tracks(detections, to_h36m17(detections.keypoints, detections.layout), min_score), person, keypoints
     )
@@ -133,7 +135,6 @@ def lift_keypoints(
     normalised = normalize_screen(
         pixels.astype(np.float32), np.full((rows, 1), float(width)), np.full((rows, 1), float(height))
     )
-    settings = content.get("settings", {})
     torch_device = select_device(device)
     started = time.perf_counter()
     pred = predict_keypoints(
@@ -142,8 +143,8 @@ def lift_keypoints(
         normalised,
         clip_starts,
         torch_device,
-        settings.get("test_chunk", 31),
-        settings.get("test_pad", 25),
+        test_chunk,
+        test_pad,
         flip,
     )
     seconds = time.perf_counter() - started
@@ -237,6 +238,8 @@ def lift(
 
     With ``render`` (a ``.gif`` or ``.mp4`` path) also animate the first lifted person.
     """
+    for output in (Path(out_dir) / PARQUET, Path(out_dir) / NPZ, *([render] if render else [])):
+        check_writable(output)  # before any work, so a bad path cannot leave some outputs written
     lifted = lift_keypoints(
         checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d, video, flip
     )

@@ -10,7 +10,8 @@ from pose3d.core.errors import InputError
 from pose3d.data.skeleton import H36M_17
 from pose3d.lifting.detections import Detections
 
-#: Frames a person may go undetected and still continue the same track.
+#: Frames a person may go undetected and still continue the same track; after a longer gap even the
+#: detector's track id starts a new track, so nothing is interpolated (or allocated) across it.
 MAX_GAP = 25
 #: Largest mean keypoint displacement, in units of the person's size, between linked detections.
 MAX_STEP = 0.5
@@ -20,7 +21,7 @@ MAX_STEP = 0.5
 class Track:
     """One person over consecutive frames, in H36M-17 order, with every gap filled."""
 
-    id: int  # the detector's track id, or the order of first appearance when pose3d linked the detections
+    id: int  # the detector's track id (shared by its segments), or the order of first appearance when pose3d linked
     frames: np.ndarray  # (T,) frame numbers, first to last detection, consecutive
     keypoints: np.ndarray  # (T, 17, 2) float64 pixels
     detected: np.ndarray  # (T,) bool: the person was detected in that frame
@@ -109,8 +110,18 @@ def tracks(detections: Detections, keypoints: np.ndarray, min_score: float) -> l
         ids[seen] = detections.track[seen]
     else:
         ids[seen] = link(detections.frame[seen], positions[seen])
-    found = [_fill(detections, np.flatnonzero(seen & (ids == t)), positions, int(t)) for t in np.unique(ids[seen])]
+    found = [
+        _fill(detections, rows, positions, int(t))
+        for t in np.unique(ids[seen])
+        for rows in _segments(detections.frame, np.flatnonzero(seen & (ids == t)))
+    ]
     return sorted(found, key=lambda track: -track.confidence)
+
+
+def _segments(frames: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
+    """One track's ``rows`` split wherever its person goes undetected for more than :data:`MAX_GAP` frames."""
+    rows = rows[np.argsort(frames[rows], kind="stable")]
+    return np.split(rows, np.flatnonzero(np.diff(frames[rows]) > MAX_GAP) + 1)
 
 
 def select(found: list[Track], person: str, path: object) -> list[Track]:
@@ -123,7 +134,7 @@ def select(found: list[Track], person: str, path: object) -> list[Track]:
         if not chosen:
             raise InputError(str(path), f"no {person}; people found: {summary}")
         return chosen
-    if not person.isdigit():
+    if not person.isdecimal():
         raise InputError(str(path), f"--person {person!r}: use an index (0: most confident), track:ID or all")
     if int(person) >= len(found):
         raise InputError(str(path), f"no person {person}; people found: {summary}")

@@ -247,6 +247,83 @@ def plain(args: Callable[[Context], list[str]]) -> Callable[[Context], list[str]
     return args
 
 
+def lift(
+    make: Callable[[Path], Path], *options: str, checkpoint: dict[str, Any] | None = None
+) -> Callable[[Context], list[str]]:
+    """``pose3d lift`` of the keypoint file (or folder) ``make(folder)`` writes, by a tiny COCO-input model."""
+
+    def argv(c: Context) -> list[str]:
+        model = write_torch(c.tmp / "model.pt", checkpoint or {**ours("linear", linear_size=8), "layout_2d": "coco"})
+        size = [] if "--image-size" in options else ["--image-size", "1000", "1000"]
+        files = ["--checkpoint", str(model), "--keypoints", str(make(c.tmp)), "--out", str(c.out)]
+        return ["lift", *files, *size, *options]
+
+    return argv
+
+
+def coco_results(values: int = 51, **fields: Any) -> Callable[[Path], Path]:
+    """A detections JSON of three frames, one person, ``values`` keypoint values, ``fields`` replaced."""
+
+    def make(folder: Path) -> Path:
+        record = {"image_id": 0, "category_id": 1, "keypoints": [500.0, 400.0, 0.9] * (values // 3), "score": 0.9}
+        path = folder / "results.json"
+        path.write_text(json.dumps([{**record, "image_id": frame, **fields} for frame in range(3)]))
+        return path
+
+    return make
+
+
+def openpose_frame(values: list[Any]) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        (folder / "openpose").mkdir()
+        frame = {"version": 1.3, "people": [{"person_id": [-1], "pose_keypoints_2d": values}]}
+        (folder / "openpose/video_000000000000_keypoints.json").write_text(json.dumps(frame))
+        return folder / "openpose"
+
+    return make
+
+
+def npy_file(write: Callable[[Path], Any]) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        write(folder / "keypoints.npy")
+        return folder / "keypoints.npy"
+
+    return make
+
+
+def videopose3d(metadata: Any) -> Callable[[Path], Path]:
+    """A VideoPose3D custom-video archive of one video with ``metadata``."""
+    positions = {"video.mp4": {"custom": [np.full((4, 17, 2), 500.0, np.float32)]}}
+    return lambda folder: write_npz(folder / "data_2d_custom.npz", positions_2d=positions, metadata=metadata)
+
+
+def _size(**size: Any) -> dict[str, Any]:
+    return {"layout_name": "coco", "video_metadata": {"video.mp4": size}}
+
+
+def _text_file(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _npy_header(path: Path, shape: tuple[int, ...]) -> None:
+    """A .npy whose header claims ``shape`` but holds 64 bytes."""
+    with open(path, "wb") as handle:
+        np.lib.format.write_array_header_1_0(handle, {"descr": "<f8", "fortran_order": False, "shape": shape})
+        handle.write(bytes(64))
+
+
+def _nan_weights(model: str, **options: Any) -> dict[str, Any]:
+    checkpoint = {**ours(model, **options), "layout_2d": "coco"}
+    checkpoint["state_dict"] = {k: v * float("nan") for k, v in checkpoint["state_dict"].items()}
+    return checkpoint
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
 def _truncated(path: Path, obj: Any) -> None:
     torch.save(obj, path)
     path.write_bytes(path.read_bytes()[:300])
@@ -473,6 +550,40 @@ CHECKPOINTS = [
 ]  # fmt: skip
 
 
+LIFT = [
+    Case("lift-json-deep-nesting", lift(lambda d: _text_file(d / "results.json", "[" * 100_000)), "results.json: not valid JSON (RecursionError"),
+    Case("lift-json-5000-digit-number", lift(lambda d: _text_file(d / "results.json", "[" + "9" * 5000 + "]")), "results.json: not valid JSON (ValueError: Exceeds the limit"),
+    Case("lift-keypoint-beyond-float", lift(coco_results(keypoints=[10**400] * 51)), "results.json: detection 0: 'keypoints' is not a list of numbers"),
+    Case("lift-keypoint-1e308", lift(coco_results(keypoints=[1e308, 1e308, 0.9] * 17)), "results.json: keypoint value 1e+308 is not a pixel position or score"),
+    Case("lift-score-beyond-float", lift(coco_results(score=10**400)), "results.json: detection 0: 'score' is not a number"),
+    Case("lift-image-id-beyond-int64", lift(coco_results(image_id=10**30), "--format", "coco-json"), "detection 0: image_id 1000000000000000000000000000000 does not give a frame number"),
+    Case("lift-image-id-1e12", lift(coco_results(image_id=10**12)), "detection 0: image_id 1000000000000 does not give a frame number (0 to 2147483647)"),
+    Case("lift-alphapose-image-id-float", lift(coco_results(78, image_id=1.5)), "detection 0: image_id 1.5 does not give a frame number"),
+    Case("lift-alphapose-image-id-list", lift(coco_results(78, image_id=[1])), "detection 0: image_id [1] does not give a frame number"),
+    Case("lift-alphapose-image-name-30-digits", lift(coco_results(78, image_id="9" * 30 + ".jpg")), "does not give a frame number"),
+    Case("lift-openpose-number-strings", lift(openpose_frame(["1.0"] * 75)), "video_000000000000_keypoints.json: person 0: pose_keypoints_2d is not a list of numbers"),
+    Case("lift-openpose-booleans", lift(openpose_frame([True] * 75)), "person 0: pose_keypoints_2d is not a list of numbers"),
+    Case("lift-openpose-1e308", lift(openpose_frame([1e308] * 75)), "openpose: keypoint value 1e+308 is not a pixel position or score"),
+    Case("lift-npy-complex", lift(npy_file(lambda p: np.save(p, np.ones((5, 17, 2), complex))), "--layout-2d", "coco"), "keypoints.npy: expected a (frames, joints, 2 or 3) array of numbers, got complex128"),
+    Case("lift-npy-1e308", lift(npy_file(lambda p: np.save(p, np.full((5, 17, 2), 1e308))), "--layout-2d", "coco"), "keypoints.npy: keypoint value 1e+308 is not a pixel position or score"),
+    Case("lift-npy-is-a-zip", lift(npy_file(lambda p: write_zip(p, {"a.npy": b""})), "--layout-2d", "coco"), "keypoints.npy: a zip (.npz) archive, not a .npy array"),
+    Case("lift-npy-is-json", lift(npy_file(lambda p: p.write_text("[[1, 2]]")), "--layout-2d", "coco"), "keypoints.npy: not a .npy array (no NumPy header)"),
+    Case("lift-npy-header-claims-1e12-frames", lift(npy_file(lambda p: _npy_header(p, (10**12, 17, 3))), "--layout-2d", "coco"), "keypoints.npy: not a readable .npy array (ValueError: mmap length is greater than file size)"),
+    Case("lift-videopose3d-layout-list", lift(videopose3d({"layout_name": ["coco"]})), "data_2d_custom.npz: metadata layout_name ['coco'] is not one of coco, h36m"),
+    Case("lift-videopose3d-width-text", lift(videopose3d(_size(w="1000", h=1002))), "data_2d_custom.npz: metadata video_metadata['video.mp4'] w and h are not whole pixels: ('1000', 1002)"),
+    Case("lift-videopose3d-width-inf", lift(videopose3d(_size(w=float("inf"), h=1002))), "w and h are not whole pixels: (inf, 1002)"),
+    Case("lift-videopose3d-metadata-list", lift(videopose3d({"layout_name": "coco", "video_metadata": [1000, 1002]})), "data_2d_custom.npz: metadata video_metadata is not a dictionary"),
+    Case("lift-image-size-beyond-float", lift(coco_results(), "--image-size", "9" * 400, "1000"), "must be 1 to 1048576 pixels a side"),
+    Case("lift-person-superscript-two", lift(coco_results(), "--person", "\u00b2"), "--person: '\u00b2': use an index"),
+    Case("lift-threads-negative", lift(coco_results(), "--threads", "-1"), "--threads: must be at least 1, got -1"),
+    Case("lift-checkpoint-settings-list", lift(coco_results(), checkpoint={**ours("linear", linear_size=8), "settings": ["cpn"]}), "model.pt: 'settings' is not a dictionary"),
+    Case("lift-checkpoint-test-window", lift(coco_results(), checkpoint={**ours("tgraphnet", channels=8), "layout_2d": "coco", "settings": {"test_chunk": 5}}), "model.pt: settings test_chunk 5 + 2 x test_pad 25 is not the model's 81-frame window"),
+    Case("lift-checkpoint-nan-weights", lift(coco_results(), checkpoint=_nan_weights("linear", linear_size=8)), "model.pt: weights are not finite (NaN or infinity in"),
+    Case("lift-out-is-a-file", plain(lambda c: [*lift(coco_results())(c)[:5], "--out", str(_text_file(c.tmp / "taken", "")), "--image-size", "1000", "1000"]), "taken: is not a folder; cannot write"),
+    Case("lift-render-is-a-folder", lift(lambda d: _folder(d / "anim.gif") and coco_results()(d), "--render", "anim.gif"), "anim.gif: is a folder; cannot write the output file there"),
+]  # fmt: skip
+
+
 def _text(path: Path) -> Path:
     path.write_text("subject,sequence\nS1,Walking\n")
     return path
@@ -502,6 +613,7 @@ CATALOGUE = {
     "readers": READERS,
     "tables": TABLES,
     "checkpoints": CHECKPOINTS,
+    "lift": LIFT,
 }
 
 

@@ -20,10 +20,11 @@ LAYOUTS = {3 * HALPE_26.num_joints: HALPE_26.name, 3 * 136: f"{HALPE_26.name}:26
 
 
 def _frame(image_id: Any) -> int | None:
+    """The frame of an integer id or of a file name's last number (up to 18 digits; longer is no frame)."""
     if isinstance(image_id, int) and not isinstance(image_id, bool):
         return image_id if image_id >= 0 else None
-    numbers = re.findall(r"\d+", Path(str(image_id)).stem)
-    return int(numbers[-1]) if numbers else None
+    numbers = re.findall(r"\d+", Path(image_id).stem) if isinstance(image_id, str) else []
+    return int(numbers[-1]) if numbers and len(numbers[-1]) <= 18 else None
 
 
 def read(path: Path) -> Detections:

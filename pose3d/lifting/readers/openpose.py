@@ -13,8 +13,8 @@ import numpy as np
 
 from pose3d.core.errors import InputError
 from pose3d.data.skeleton import OPENPOSE_BODY_25, OPENPOSE_COCO_18
-from pose3d.lifting.detections import Detections
-from pose3d.lifting.readers.records import load_json
+from pose3d.lifting.detections import Detections, check_values
+from pose3d.lifting.readers.records import is_number, load_json, track_id
 
 FORMAT = "openpose"
 LAYOUTS = {
@@ -47,22 +47,22 @@ def read(folder: Path) -> Detections:
             if not isinstance(values, list) or len(values) not in LAYOUTS:
                 count = len(values) if isinstance(values, list) else "no"
                 raise InputError(file, f"person {person}: {count} pose_keypoints_2d values, expected 75 or 54")
+            if not all(is_number(v) for v in values):
+                raise InputError(file, f"person {person}: pose_keypoints_2d is not a list of numbers")
             if size is not None and len(values) != size:
                 raise InputError(
                     file, f"person {person}: {len(values)} pose_keypoints_2d values, earlier frames {size}"
                 )
             size = len(values)
-            ids = entry.get("person_id", -1)
+            person_id = track_id(entry.get("person_id", -1))  # anything but an integer id: untracked
             frames.append(frame)
             keypoints.append(values)
-            tracks.append(ids[0] if isinstance(ids, list) and ids else ids)
+            tracks.append(-1 if person_id is None else person_id)
     if size is None:
         raise InputError(folder, f"no person in any of the {len(files)} frame files")
-    try:
-        array = np.asarray(keypoints, dtype=np.float64).reshape(len(keypoints), -1, 3)
-        track = np.asarray(tracks, dtype=np.int64)
-    except (TypeError, ValueError) as err:
-        raise InputError(folder, f"keypoints or person ids are not numbers ({err})") from None
+    array = np.asarray(keypoints, dtype=np.float64).reshape(len(keypoints), -1, 3)
+    track = np.asarray(tracks, dtype=np.int64)
+    check_values(folder, array)  # before the score sums below can overflow
     confidence = array[..., 2]
     found = confidence > 0
     score = np.where(found.any(axis=1), (confidence * found).sum(axis=1) / np.maximum(found.sum(axis=1), 1), 0.0)

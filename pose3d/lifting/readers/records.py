@@ -9,22 +9,33 @@ from typing import Any
 
 import numpy as np
 
-from pose3d.core.errors import InputError
-from pose3d.lifting.detections import Detections
+from pose3d.core.errors import InputError, one_line
+from pose3d.lifting.detections import MAX_FRAME, MAX_TRACK_ID, Detections
 
 
 def load_json(path: Path) -> Any:
     """Parsed JSON; a missing or malformed file is an :class:`InputError`."""
     if not path.is_file():
-        raise InputError(path, "file not found")
+        raise InputError(path, "file not found" if not path.exists() else "not a regular file")
     try:
         return json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(path, f"not valid JSON ({err})") from None
+    # ValueError: also undecodable bytes and integers of over 4300 digits; RecursionError: absurdly deep nesting
+    except (ValueError, RecursionError) as err:
+        raise InputError(path, f"not valid JSON ({type(err).__name__}: {err})") from None
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def is_number(value: Any) -> bool:
+    """A JSON number that fits a float64 (booleans are not numbers)."""
+    return isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**1023)
+
+
+def track_id(value: Any) -> int | None:
+    """A detector's person id: an integer, or a list holding one (AlphaPose and OpenPose write ``[id]``)."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_TRACK_ID:
+        return value
+    return None
 
 
 def parse_records(
@@ -48,7 +59,7 @@ def parse_records(
         if not isinstance(record, dict) or "keypoints" not in record or "image_id" not in record:
             raise InputError(path, f"detection {i}: not an object with 'image_id' and 'keypoints'")
         values = record["keypoints"]
-        if not isinstance(values, list) or not all(_number(v) for v in values):
+        if not isinstance(values, list) or not all(is_number(v) for v in values):
             raise InputError(path, f"detection {i}: 'keypoints' is not a list of numbers")
         if size is None:
             size = len(values)
@@ -58,24 +69,24 @@ def parse_records(
         elif len(values) != size:
             raise InputError(path, f"detection {i}: {len(values)} keypoint values, the first detection has {size}")
         frame = frame_of(record["image_id"])
-        if frame is None:
-            raise InputError(path, f"detection {i}: image_id {record['image_id']!r} does not give a frame number")
+        if frame is None or not 0 <= frame <= MAX_FRAME:
+            image_id = one_line(repr(record["image_id"]), 40)
+            raise InputError(
+                path, f"detection {i}: image_id {image_id} does not give a frame number (0 to {MAX_FRAME})"
+            )
         score = record.get("score", 1.0)
-        if not _number(score):
+        if not is_number(score):
             raise InputError(path, f"detection {i}: 'score' is not a number")
-        track = record.get(track_key)
-        if isinstance(track, list) and len(track) == 1:  # AlphaPose's tracker writes [id]
-            track = track[0]
         frames.append(frame)
         keypoints.append(values)
         scores.append(score)
-        tracks.append(track)
+        tracks.append(track_id(record.get(track_key)))
     assert size is not None
     layout, _, keep = layouts[size].partition(":")
     array = np.asarray(keypoints, dtype=np.float64).reshape(len(records), -1, 3)
     if keep:
         array = array[:, : int(keep)]
-    has_tracks = all(isinstance(t, int) and not isinstance(t, bool) for t in tracks)
+    has_tracks = all(t is not None for t in tracks)
     return Detections(
         path=path,
         format=format,

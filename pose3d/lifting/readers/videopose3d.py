@@ -39,21 +39,41 @@ def read(path: Path, video: str | None = None) -> Detections:
     """The one video of the archive, or ``video`` when it holds several."""
     archive = load_npz(path)
     positions, metadata = _item(archive, path, "positions_2d"), _item(archive, path, "metadata")
-    videos = sorted(map(str, positions))
+    keys = {str(key): key for key in positions}  # --video is text; archives key videos by name
+    videos = sorted(keys)
     if video is None and len(videos) != 1:
         raise InputError(path, f"holds {len(videos)} videos ({', '.join(videos[:5])}); choose one with --video")
     name = video if video is not None else videos[0]
-    if name not in positions:
+    if name not in keys:
         raise InputError(path, f"no video {name!r}; it holds {', '.join(videos[:5])}")
-    entry = positions[name]
+    entry = positions[keys[name]]
     tracks = entry.get("custom") if isinstance(entry, Mapping) else None
     if not isinstance(tracks, (list, tuple)) or len(tracks) != 1 or not isinstance(tracks[0], np.ndarray):
         raise InputError(path, f"positions_2d[{name!r}]['custom'] is not a list holding one keypoint array")
     layout_name = metadata.get("layout_name", "coco")
-    if layout_name not in LAYOUTS:
+    if not isinstance(layout_name, str) or layout_name not in LAYOUTS:
         raise InputError(path, f"metadata layout_name {layout_name!r} is not one of {', '.join(LAYOUTS)}")
     detections = from_array(path, FORMAT, tracks[0], LAYOUTS[layout_name])
-    size = metadata.get("video_metadata", {}).get(name, {})
-    if isinstance(size, Mapping) and {"w", "h"} <= set(size):
-        detections.image_size = (int(size["w"]), int(size["h"]))
+    detections.image_size = _image_size(path, metadata, keys[name])
     return detections
+
+
+def _image_size(path: Path, metadata: Mapping[Any, Any], video: Any) -> tuple[int, int] | None:
+    """``video_metadata[video]``'s whole-pixel width ``w`` and height ``h``, when the archive records them."""
+    videos = metadata.get("video_metadata", {})
+    size = videos.get(video, {}) if isinstance(videos, Mapping) else None
+    if not isinstance(size, Mapping):
+        raise InputError(path, "metadata video_metadata is not a dictionary of {'w': width, 'h': height} per video")
+    if not {"w", "h"} <= set(size):
+        return None
+    sides = (size["w"], size["h"])
+    if not all(_whole(side) for side in sides):
+        raise InputError(path, f"metadata video_metadata[{video!r}] w and h are not whole pixels: {sides!r}")
+    return int(sides[0]), int(sides[1])
+
+
+def _whole(value: Any) -> bool:
+    """An integer, or a float with a whole value (not NaN or infinite); booleans are not."""
+    if isinstance(value, (float, np.floating)):
+        return float(value).is_integer()
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
