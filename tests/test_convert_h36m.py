@@ -121,3 +121,18 @@ def test_angles_keep_raw_units(tmp_path: Path) -> None:
     np.testing.assert_array_equal(got, np.concatenate([angles["Greeting 1"], angles["Posing"]]).astype(np.float32))
     assert "millimetres" in meta["units"]["angles"] and "degrees" in meta["units"]["angles"]
     assert table.column("action").to_pylist()[-1] == "Posing"
+
+
+def test_videos_in_subject_folder_poses_under_pose_and_hidden_files_ignored(tmp_path: Path) -> None:
+    """``S1/`` may hold only videos while the poses sit in ``pose/S1/``; macOS ``._*`` copies are not sequences."""
+    root = tmp_path / "h36m"
+    (root / "S1" / "Videos").mkdir(parents=True)
+    folder = root / "pose" / "S1" / "MyPoseFeatures" / "D3_Positions"
+    pose = random_pose(np.random.default_rng(2), 8)
+    write_cdf(folder / "TakingPhoto 1.cdf", pose)
+    (folder / "._TakingPhoto 1.cdf").write_bytes(b"\x00\x05\x16\x07" + bytes(60))  # AppleDouble resource fork
+    out = tmp_path / "poses_3d.parquet"
+    convert_positions(root, ["S1"], out)
+    columns, positions, meta = _positions(out)
+    assert set(columns["sequence"]) == {"Photo 1"} and len(meta["sources"]) == 1
+    np.testing.assert_array_equal(positions, (pose.reshape(-1, 32, 3) / 1000).astype(np.float32))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pose3d.core.errors import InputError
@@ -52,6 +53,19 @@ def action_of(sequence: str) -> str:
     return action
 
 
+def sequence_name(stem: str) -> str:
+    """Modern sequence name of a raw file's stem, which must be ``<Action>`` or ``<Action> <n>``.
+
+    Raises ValueError for an unknown action or any other stem (e.g. a per-camera
+    ``Walking 1.54138969`` from D3_Positions_mono put among the D3_Positions files).
+    """
+    sequence = rename_sequence(stem)
+    action_of(sequence)
+    if not re.fullmatch(r"\w+( \d+)?", sequence):
+        raise ValueError(f"{stem!r} is not a sequence name ('<Action>' or '<Action> <n>')")
+    return sequence
+
+
 def subject_dir(root: str | Path, subject: str) -> Path:
     """The folder of one subject, accepting ``<root>/S1`` and ``<root>/pose/S1``."""
     root = Path(root)
@@ -61,23 +75,41 @@ def subject_dir(root: str | Path, subject: str) -> Path:
     raise InputError(root, f"subject {subject} not found (looked for {subject}/ and pose/{subject}/)")
 
 
+def subject_folder(root: str | Path, subject: str, inside: str) -> Path:
+    """``<root>/<subject>/<inside>`` or ``<root>/pose/<subject>/<inside>``: the one that exists.
+
+    Users may keep videos in ``S1/`` and poses in ``pose/S1/``, so the folder is looked for in
+    both; finding it in both is ambiguous and an :class:`InputError`, as is finding it in neither.
+    """
+    root = Path(root)
+    found = [base / subject / inside for base in (root, root / "pose") if (base / subject / inside).is_dir()]
+    if len(found) > 1:
+        raise InputError(root, f"both {subject}/{inside} and pose/{subject}/{inside} exist; keep one of them")
+    if not found:
+        folder = subject_dir(root, subject) / inside  # names the missing subject first
+        raise InputError(folder, f"missing {Path(inside).name} folder for subject {subject}")
+    return found[0]
+
+
+def visible_files(folder: Path, suffix: str) -> list[Path]:
+    """Files of ``folder`` ending in ``suffix``, sorted, without hidden ones (macOS ``._*`` copies, editor files)."""
+    return sorted(path for path in folder.glob(f"*{suffix}") if not path.name.startswith("."))
+
+
 def feature_files(root: str | Path, subject: str, feature: str) -> dict[str, Path]:
     """Renamed sequence name -> CDF file of one feature (``D3_Positions``, ``D3_Angles``) for a subject.
 
     Skips :data:`SKIPPED_SEQUENCES`. Raises :class:`InputError` when the feature folder is missing.
     """
-    folder = subject_dir(root, subject) / "MyPoseFeatures" / feature
-    if not folder.is_dir():
-        raise InputError(folder, f"missing {feature} folder for subject {subject}")
+    folder = subject_folder(root, subject, f"MyPoseFeatures/{feature}")
     files: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.cdf")):
-        sequence = rename_sequence(path.stem)
-        if (subject, sequence) in SKIPPED_SEQUENCES:
-            continue
+    for path in visible_files(folder, ".cdf"):
         try:
-            action_of(sequence)
+            sequence = sequence_name(path.stem)
         except ValueError as err:
             raise InputError(path, str(err)) from None
+        if (subject, sequence) in SKIPPED_SEQUENCES:
+            continue
         if sequence in files:
             raise InputError(path, f"sequence {sequence!r} also given by {files[sequence].name}")
         files[sequence] = path

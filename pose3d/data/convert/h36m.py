@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from pose3d.core.errors import InputError
 from pose3d.core.progress import progress
 from pose3d.data.convert.cdf import read_pose
 from pose3d.data.convert.pose_tables import key_columns
@@ -76,9 +77,9 @@ def _read_feature(root: str | Path, subjects: Sequence[str], feature: str, width
     Each (T, width) array is ``(Pose / divisor).astype(float32)``, the division done in float64.
     """
     if not subjects:
-        raise ValueError("no subjects given")
+        raise InputError("--subjects", "no subjects given")
     if len(set(subjects)) != len(subjects):
-        raise ValueError(f"subjects listed twice: {list(subjects)}")
+        raise InputError("--subjects", f"subjects listed twice: {' '.join(subjects)}")
     rec = _Recordings(keys={"subject": [], "sequence": [], "action": []}, arrays=[], files=[])
     files = {subject: feature_files(root, subject, feature) for subject in subjects}
     with progress(total=sum(map(len, files.values())), desc=f"read {feature}", unit=" files") as bar:

@@ -18,7 +18,7 @@ from pose3d.core.errors import InputError, one_line
 from pose3d.core.progress import progress
 from pose3d.data.camera import CAMERA_IDS
 from pose3d.data.convert.pose_tables import check_keypoints, read_mocap, write_h36m_2d
-from pose3d.data.h36m import action_of, rename_sequence, subject_dir
+from pose3d.data.h36m import sequence_name, subject_folder, visible_files
 from pose3d.data.skeleton import H36M_16, SH_TO_H36M_16
 
 #: Folder of the fine-tuned detections inside a subject folder.
@@ -28,18 +28,20 @@ FOLDER = "StackedHourglassFineTuned240"
 def convert_stacked_hourglass(root: str | Path, poses_3d: str | Path, out: str | Path) -> None:
     """Detections of the ``poses_3d`` sequences -> 2D table (16 joints, pixels), trimmed to the mocap."""
     mocap, _ = read_mocap(poses_3d)
+    folders: dict[str, Path] = {}
     files: dict[str, dict[tuple[str, str], Path]] = {}
     tracks, sources = [], []
     sequences = zip(mocap.keys["subject"], mocap.keys["sequence"], mocap.lengths)
     with progress(sequences, total=len(mocap), desc="sh 2D", unit=" sequences") as bar:
         for subject, sequence, length in bar:
             if subject not in files:
-                files[subject] = _detection_files(root, subject)
+                folders[subject] = subject_folder(root, subject, FOLDER)
+                files[subject] = _detection_files(folders[subject])
             for camera in CAMERA_IDS:
                 path = files[subject].get((sequence, camera))
                 if path is None:
                     raise InputError(
-                        subject_dir(root, subject) / FOLDER,
+                        folders[subject],
                         f"no detections for {subject} {sequence!r} camera {camera}, which the mocap has",
                     )
                 tracks.append(
@@ -58,19 +60,15 @@ def convert_stacked_hourglass(root: str | Path, poses_3d: str | Path, out: str |
     )
 
 
-def _detection_files(root: str | Path, subject: str) -> dict[tuple[str, str], Path]:
-    """(renamed sequence, camera id) -> h5 file, for one subject."""
-    folder = subject_dir(root, subject) / FOLDER
-    if not folder.is_dir():
-        raise InputError(folder, f"missing {FOLDER} folder for subject {subject}")
+def _detection_files(folder: Path) -> dict[tuple[str, str], Path]:
+    """(renamed sequence, camera id) -> h5 file, for one subject's folder."""
     files: dict[tuple[str, str], Path] = {}
-    for path in sorted(folder.glob("*.h5")):
+    for path in visible_files(folder, ".h5"):
         stem, _, camera = path.name[: -len(".h5")].rpartition(".")
         if camera not in CAMERA_IDS:
             raise InputError(path, f"unknown camera id {camera!r} in file name; known: {', '.join(CAMERA_IDS)}")
-        sequence = rename_sequence(stem.replace("_", " "))
         try:
-            action_of(sequence)
+            sequence = sequence_name(stem.replace("_", " "))
         except ValueError as err:
             raise InputError(path, str(err)) from None
         if (sequence, camera) in files:
