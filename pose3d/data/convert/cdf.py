@@ -16,7 +16,7 @@ def read_pose(path: str | Path, width: int) -> np.ndarray:
     Human3.6M stores one record of shape (1, T, width). Raises :class:`InputError` naming the file
     when it is not a readable CDF, has no ``Pose`` variable, holds anything but real numbers in
     that layout (a (T * 2, 48) record is refused, not read as garbage frames), holds no frames, or
-    contains non-finite values.
+    contains non-finite values or values beyond the float32 range of the tables.
     """
     try:
         cdf = cdflib.CDF(path)
@@ -41,4 +41,7 @@ def read_pose(path: str | Path, width: int) -> np.ndarray:
             f"'Pose' has non-finite values in {int(bad.sum())} of {len(pose)} frames "
             f"(first: frame {int(np.argmax(bad))})",
         )
+    huge = (np.abs(pose) > np.finfo(np.float32).max).any(axis=1)
+    if huge.any():
+        raise InputError(path, f"'Pose' has values beyond the float32 range in {int(huge.sum())} of {len(pose)} frames")
     return pose

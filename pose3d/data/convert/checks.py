@@ -40,14 +40,21 @@ def as_list(value: Any, path: str | Path, what: str) -> list[Any]:
     raise InputError(path, f"{what} should be a list, found {_kind(value)}")
 
 
-def as_numeric(value: Any, path: str | Path, what: str) -> np.ndarray:
-    """``value`` as a real-valued (or boolean) NumPy array; strings, objects and ``None`` are refused."""
+def as_numeric(value: Any, path: str | Path, what: str, booleans: bool = False) -> np.ndarray:
+    """``value`` as a real-valued NumPy array (or boolean, with ``booleans``); strings, objects, None are refused."""
     if value is None or isinstance(value, (str, bytes, Mapping)):
         raise InputError(path, f"{what} should be a numeric array, found {_kind(value)}")
     try:
         array = np.asarray(value)
     except ValueError as err:  # ragged nested lists
         raise InputError(path, f"{what} should be a numeric array, found a ragged {type(value).__name__}") from err
-    if array.dtype.kind not in "biuf":
+    if array.dtype.kind not in ("biuf" if booleans else "iuf"):
         raise InputError(path, f"{what} should be a numeric array, found {_kind(array)}")
     return array
+
+
+def to_float32(array: np.ndarray, divisor: float = 1.0) -> np.ndarray:
+    """``array / divisor`` as float32, the division in float64. Values beyond float32 become inf
+    (without a warning): callers refuse them with their check for non-finite values."""
+    with np.errstate(over="ignore"):
+        return (array.astype(np.float64) / divisor).astype(np.float32)

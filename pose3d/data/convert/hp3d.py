@@ -10,7 +10,7 @@ import numpy as np
 
 from pose3d.core.errors import InputError
 from pose3d.core.safe_load import load_npz
-from pose3d.data.convert.checks import as_mapping, as_numeric
+from pose3d.data.convert.checks import as_mapping, as_numeric, to_float32
 from pose3d.data.convert.pose_tables import key_columns
 from pose3d.data.parquet_io import build_table, file_record, write_table
 from pose3d.data.skeleton import H36M_17, H36M_17_FROM_3DHP
@@ -75,17 +75,22 @@ def _sequence(npz: str | Path, name: str, entry: Any) -> tuple[np.ndarray, np.nd
         raise InputError(npz, f"{name}: missing {missing}")
     data_2d = as_numeric(entry["data_2d"], npz, f"{name} data_2d")
     data_3d = as_numeric(entry["data_3d"], npz, f"{name} data_3d")
-    valid = as_numeric(entry["valid"], npz, f"{name} valid").reshape(-1).astype(bool)
+    flags = as_numeric(entry["valid"], npz, f"{name} valid", booleans=True).reshape(-1)
     joints = len(H36M_17_FROM_3DHP)
-    if data_2d.shape != (len(valid), joints, 2) or data_3d.shape != (len(valid), joints, 3):
+    if data_2d.shape != (len(flags), joints, 2) or data_3d.shape != (len(flags), joints, 3):
         raise InputError(
             npz,
-            f"{name}: expected data_2d ({len(valid)}, {joints}, 2) and data_3d "
-            f"({len(valid)}, {joints}, 3), got {data_2d.shape} and {data_3d.shape}",
+            f"{name}: expected data_2d ({len(flags)}, {joints}, 2) and data_3d "
+            f"({len(flags)}, {joints}, 3), got {data_2d.shape} and {data_3d.shape}",
         )
-    finite = np.isfinite(data_2d).all(axis=(1, 2)) & np.isfinite(data_3d).all(axis=(1, 2))
+    if not np.isin(flags, (0, 1)).all():
+        raise InputError(npz, f"{name}: 'valid' flags should be 0 or 1, found {flags[~np.isin(flags, (0, 1))][0]}")
+    valid = flags.astype(bool)
+    if not valid.any():
+        raise InputError(npz, f"{name}: no frame is flagged valid ({len(valid)} frames)")
+    keypoints = to_float32(data_2d[:, H36M_17_FROM_3DHP])
+    positions = to_float32(data_3d[:, H36M_17_FROM_3DHP], divisor=1000.0)
+    finite = np.isfinite(keypoints).all(axis=(1, 2)) & np.isfinite(positions).all(axis=(1, 2))
     if not finite[valid].all():
         raise InputError(npz, f"{name}: non-finite values in {int((~finite & valid).sum())} valid frames")
-    keypoints = data_2d[:, H36M_17_FROM_3DHP].astype(np.float32)
-    positions = (data_3d[:, H36M_17_FROM_3DHP].astype(np.float64) / 1000.0).astype(np.float32)
     return keypoints, positions, valid

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from pose3d.core.errors import InputError, one_line
 from pose3d.data.camera import CAMERA_IDS, intrinsics
-from pose3d.data.convert.checks import as_numeric
+from pose3d.data.convert.checks import as_numeric, to_float32
 from pose3d.data.convert.table_schema import check_pose_table
 from pose3d.data.h36m import action_of
 from pose3d.data.parquet_io import build_table, coords_array, file_record, read_table, write_table
@@ -151,8 +151,7 @@ def check_keypoints(array: Any, path: str | Path, what: str, num_joints: int, mo
         raise InputError(
             path, f"{what}: {len(array)} frames of 2D but {mocap_length} mocap frames (2D may be longer, never shorter)"
         )
-    with np.errstate(over="ignore"):  # values beyond float32 become inf and are refused below
-        array = array[:mocap_length].astype(np.float32)
+    array = to_float32(array[:mocap_length])
     bad = ~np.isfinite(array).all(axis=(1, 2))
     if bad.any():
         raise InputError(

@@ -10,7 +10,7 @@ import numpy as np
 
 from pose3d.core.errors import InputError
 from pose3d.core.safe_load import load_pickle
-from pose3d.data.convert.checks import as_mapping, as_numeric
+from pose3d.data.convert.checks import as_mapping, as_numeric, to_float32
 from pose3d.data.convert.pose_tables import key_columns
 from pose3d.data.parquet_io import build_table, file_record, write_table
 from pose3d.data.skeleton import H36M_17
@@ -65,8 +65,16 @@ def _clip(pkl: str | Path, name: str, entry: Any) -> tuple[np.ndarray, np.ndarra
             pkl,
             f"{name}: expected pos2d (T, {joints}, 2) and pos3d (T, {joints}, 3), got {pos2d.shape} and {pos3d.shape}",
         )
+    if len(pos2d) == 0:
+        raise InputError(pkl, f"{name}: no frames")
     if cam.size < 11:
         raise InputError(pkl, f"{name}: 'cam' has {cam.size} values, expected f(2) c(2) k(3) p(2) ... w h")
+    width, height = cam[-2:]
+    if not (1 <= width < 2**31 and 1 <= height < 2**31):
+        raise InputError(
+            pkl, f"{name}: image size (the last two 'cam' values) should be pixels, found {width} x {height}"
+        )
+    pos2d, pos3d = to_float32(pos2d), to_float32(pos3d)
     if not (np.isfinite(pos2d).all() and np.isfinite(pos3d).all() and np.isfinite(cam).all()):
         raise InputError(pkl, f"{name}: non-finite values")
-    return pos2d.astype(np.float32), pos3d.astype(np.float32), np.concatenate([cam[:9], cam[-2:]])
+    return pos2d, pos3d, np.concatenate([cam[:9], cam[-2:]])
