@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from conftest import ShRoot, renamed_sequences, write_cdf
+from conftest import ShRoot, renamed_sequences, write_cdf, write_detections_npz
 
 from pose3d.data.convert.detections import convert_detections
 from pose3d.data.convert.ground_truth_2d import project_ground_truth
@@ -114,3 +114,27 @@ def test_stacked_hourglass_names_permutation_and_trimming(tmp_path: Path, poses_
     # old S1 names and un-numbered sequences are found
     assert {"Photo", "WalkDog 1", "Walking"} <= set(columns["sequence"][columns["subject"] == "S1"])
     assert "Directions" in set(columns["sequence"][columns["subject"] == "S5"])
+
+
+def test_archive_with_old_s1_names_and_hidden_sh_files(
+    tmp_path: Path, poses_3d: Path, cpn_npz: tuple[Path, dict], sh_root: ShRoot
+) -> None:
+    """An archive keyed by S1's old file names (TakingPhoto, WalkingDog) converts as the renamed one;
+    macOS ``._*`` copies among the h5 files are ignored."""
+    _, positions_2d = cpn_npz
+    old = {"Photo": "TakingPhoto", "WalkDog 1": "WalkingDog 1"}
+    archive = {**positions_2d, "S1": {old.get(name, name): cams for name, cams in positions_2d["S1"].items()}}
+    write_detections_npz(tmp_path / "old_names.npz", archive)
+    convert_detections(tmp_path / "old_names.npz", poses_3d, tmp_path / "old.parquet", source="cpn")
+    convert_detections(cpn_npz[0], poses_3d, tmp_path / "new.parquet", source="cpn")
+    (old_columns, old_keypoints, _), (new_columns, new_keypoints, _) = (
+        _keypoints(tmp_path / "old.parquet"),
+        _keypoints(tmp_path / "new.parquet"),
+    )
+    assert all(np.array_equal(old_columns[k], new_columns[k]) for k in new_columns)
+    np.testing.assert_array_equal(old_keypoints, new_keypoints)
+
+    folder = sh_root.root / "pose" / "S1" / "StackedHourglassFineTuned240"
+    (folder / "._TakingPhoto.54138969.h5").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
+    convert_stacked_hourglass(sh_root.root, poses_3d, tmp_path / "sh.parquet")
+    assert "Photo" in set(_keypoints(tmp_path / "sh.parquet")[0]["sequence"])

@@ -21,6 +21,7 @@ from pose3d.core.safe_load import load_npz
 from pose3d.data.camera import CAMERA_IDS
 from pose3d.data.convert.checks import as_list, as_mapping, as_numeric
 from pose3d.data.convert.pose_tables import check_keypoints, read_mocap, write_h36m_2d
+from pose3d.data.h36m import rename_sequence
 from pose3d.data.layouts import to_h36m17
 from pose3d.data.skeleton import COCO_17, H36M_17
 
@@ -37,13 +38,16 @@ def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, s
     layout, kind = _ARCHIVE_LAYOUTS[name]
     mocap, _ = read_mocap(poses_3d)
     tracks = []
+    by_subject: dict[str, dict[str, Any]] = {}
     runs = zip(mocap.keys["subject"], mocap.keys["sequence"], mocap.lengths)
     with progress(runs, total=len(mocap), desc=f"{source} 2D", unit=" sequences") as bar:
         for subject, sequence, length in bar:
             if subject not in positions_2d:
                 known = ", ".join(sorted(map(str, positions_2d)))
                 raise InputError(npz, f"no detections for subject {subject} (has: {known})")
-            sequences = as_mapping(positions_2d[subject], npz, f"positions_2d[{subject!r}]")
+            if subject not in by_subject:
+                by_subject[subject] = _renamed(npz, subject, positions_2d[subject])
+            sequences = by_subject[subject]
             if sequence not in sequences:
                 raise InputError(npz, f"no detections for {subject} {sequence!r}, which the mocap has")
             cameras = as_list(sequences[sequence], npz, f"positions_2d[{subject!r}][{sequence!r}]")
@@ -65,6 +69,17 @@ def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, s
         layout_2d=kind,
         archive_metadata=archive_meta,
     )
+
+
+def _renamed(npz: str | Path, subject: str, sequences: Any) -> dict[str, Any]:
+    """One subject's sequences by modern name (archives made from S1's files may keep TakingPhoto, WalkingDog)."""
+    renamed: dict[str, Any] = {}
+    for key, value in as_mapping(sequences, npz, f"positions_2d[{subject!r}]").items():
+        name = rename_sequence(str(key))
+        if name in renamed:
+            raise InputError(npz, f"positions_2d[{subject!r}] has {name!r} under its old and its new name")
+        renamed[name] = value
+    return renamed
 
 
 def _load_archive(npz: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
