@@ -66,9 +66,20 @@ def _release_state_dict(path: Path, content: Any) -> dict[str, torch.Tensor]:
                 content = content[key]
                 break
     if not isinstance(content, dict) or not content or not all(isinstance(v, torch.Tensor) for v in content.values()):
-        keys = sorted(content)[:8] if isinstance(content, dict) else type(content).__name__
+        keys = sorted(map(str, content))[:8] if isinstance(content, dict) else type(content).__name__
         raise InputError(path, f"no state dict found (top level: {keys})")
+    _check_values(path, content)
     return {re.sub(r"^module\.", "", key): value for key, value in content.items()}
+
+
+def _check_values(path: Path, state: dict[Any, Any]) -> None:
+    """Every entry is a named, dense tensor of finite real numbers (NaN weights would score NaN everywhere)."""
+    for key, value in state.items():
+        dense = isinstance(value, torch.Tensor) and value.layout == torch.strided
+        if not isinstance(key, str) or not dense or value.is_complex() or value.dtype == torch.bool:
+            raise InputError(path, f"state dict entry {key!r} is not a dense tensor of real numbers")
+        if value.is_floating_point() and not torch.isfinite(value).all():
+            raise InputError(path, f"{key} has non-finite values")
 
 
 def _drop_unused(path: Path, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -108,10 +119,11 @@ def _check_options(path: Path, state: dict[str, torch.Tensor], model: str, optio
     """Name the option to set when the file was trained with other TGraphNet sizes."""
     if not model.startswith("tgraphnet"):
         return
-    kernels = {v.shape[-1] for k, v in state.items() if re.search(r"\.temporal\.0\.weight$", k)}
+    kernels = {v.shape[-1] for k, v in state.items() if re.search(r"\.temporal\.0\.weight$", k) and v.ndim == 4}
     if len(kernels) == 1 and (kernel := kernels.pop()) != options["kernel_size"]:
         raise InputError(path, f"checkpoint has temporal kernel {kernel}; set kernel_size: {kernel}")
-    if "head.weight" in state and (channels := state["head.weight"].shape[1]) != options["channels"]:
+    head = state.get("head.weight")
+    if head is not None and head.ndim == 4 and (channels := head.shape[1]) != options["channels"]:
         raise InputError(path, f"checkpoint has {channels} channels; set channels: {channels}")
 
 
@@ -180,7 +192,14 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
         raise InputError(path, f"unknown model {content['model']!r}")
     if not isinstance(content["options"], dict) or not isinstance(content["state_dict"], dict):
         raise InputError(path, "not a pose3d checkpoint (options and state_dict must be dictionaries)")
+    _check_values(path, content["state_dict"])
     try:
+        with torch.device("meta"):  # shapes first: options may ask for a network too large to allocate
+            expected = {k: v.shape for k, v in build(content["model"], **content["options"]).state_dict().items()}
+        found = {k: v.shape for k, v in content["state_dict"].items()}
+        if found != expected:
+            differ = sorted(k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k))
+            raise ValueError(f"{len(differ)} entries differ in name or shape (first: {differ[0]})")
         network = build(content["model"], **content["options"])
         network.load_state_dict(content["state_dict"])
     except (TypeError, ValueError, RuntimeError) as error:
