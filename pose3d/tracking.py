@@ -33,6 +33,7 @@ from filelock import FileLock
 from mlflow.tracking import MlflowClient
 
 from pose3d.core.atomic import atomic_path
+from pose3d.core.errors import InputError
 from pose3d.core.progress import on_terminal
 from pose3d.core.safe_load import load_torch
 from pose3d.data.h36m import ACTIONS
@@ -154,14 +155,22 @@ def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -
 
 def read_experiment_file(path: str | Path) -> dict[str, str]:
     """Tracking URI and experiment id for a job, from the file :func:`write_experiment_file` wrote."""
-    record = json.loads(Path(path).read_text())
-    found = MlflowClient(record["tracking_uri"]).get_experiment_by_name(record["experiment"])
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file not found (write it with `pose3d tracking init`)")
+    try:
+        record = json.loads(path.read_text())
+        uri, experiment = str(record["tracking_uri"]), str(record["experiment"])
+    except (ValueError, TypeError, KeyError) as err:
+        raise InputError(
+            path, f"not an experiment file of `pose3d tracking init` ({type(err).__name__}: {err})"
+        ) from None
+    found = MlflowClient(uri).get_experiment_by_name(experiment)
     if found is None:
-        raise RuntimeError(
-            f"{path}: experiment {record['experiment']!r} is missing from {record['tracking_uri']}; "
-            "re-create it with `snakemake -R tracking_store`"
+        raise InputError(
+            path, f"experiment {experiment!r} is missing from {uri}; re-create it with `snakemake -R tracking_store`"
         )
-    return {"tracking_uri": record["tracking_uri"], "experiment_id": found.experiment_id}
+    return {"tracking_uri": uri, "experiment_id": found.experiment_id}
 
 
 def close_interrupted(tracking_uri: str, experiment: str, project: str | Path) -> list[str]:

@@ -13,7 +13,7 @@ def _tables(args: argparse.Namespace) -> None:
 
 
 def _figures(args: argparse.Namespace) -> None:
-    from pose3d.cli.viz import log_to_runs
+    from pose3d.cli.viz import log_to_runs, tracking_uri
     from pose3d.visualization.charts import (
         JOINT_METRIC,
         PER_ACTION_METRICS,
@@ -24,6 +24,7 @@ def _figures(args: argparse.Namespace) -> None:
         training_record,
     )
 
+    uri = tracking_uri(args.tracking)
     for metric in (*PER_ACTION_METRICS, *([JOINT_METRIC] if args.per_joint else [])):
         plotted_rows(args.metrics, metric)  # every input is read and checked before any figure is written
     for checkpoint in args.checkpoints:
@@ -33,7 +34,7 @@ def _figures(args: argparse.Namespace) -> None:
         per_joint_figure(args.metrics, args.per_joint)
     training_curves_figure(args.checkpoints, args.training)
     outputs = [path for path in (args.per_action, args.per_joint, args.training) if path]
-    log_to_runs(args.tracking, args.checkpoints, outputs)
+    log_to_runs(uri, args.checkpoints, outputs)
 
 
 def register(commands: Any) -> None:

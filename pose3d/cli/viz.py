@@ -4,6 +4,7 @@ GIF or MP4) and ``viz error-over-time`` (per-frame MPJPE of several models)."""
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,14 @@ CAMERA_CHOICES = ("0", "1", "2", "3", "54138969", "55011271", "58860488", "60457
 ANIMATION_SUFFIXES = (".gif", ".mp4")
 
 
-def _positive(kind: type) -> Any:
+def _within(kind: type, low: float, high: float = math.inf) -> Any:
+    """A parser of a ``kind`` number from ``low`` to ``high`` (NaN is refused)."""
+
     def parse(text: str) -> Any:
         value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        if not low <= value <= high:
+            allowed = f"at least {low}" if high == math.inf else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text}")
         return value
 
     return parse
@@ -33,6 +37,7 @@ def _animate(args: argparse.Namespace) -> None:
     from pose3d.visualization.animation import RenderOptions, render_animation
     from pose3d.visualization.sequence import frame_selection, predict_sequence, sequence_scene
 
+    uri = tracking_uri(args.tracking)
     seq = predict_sequence(
         args.checkpoint, args.poses_3d, args.poses_2d, args.subject, args.sequence, args.camera, device=args.device
     )
@@ -42,16 +47,24 @@ def _animate(args: argparse.Namespace) -> None:
         raise InputError(args.poses_2d, f"{seq.subject} {seq.sequence!r}: {err}") from None
     options = RenderOptions(fps=args.fps, size=args.size, bitrate=args.bitrate)
     render_animation(sequence_scene(seq, shown, with_truth=not args.no_truth), args.out, options)
-    log_to_runs(args.tracking, [args.checkpoint], [args.out])
+    log_to_runs(uri, [args.checkpoint], [args.out])
 
 
-def log_to_runs(tracking: str | None, checkpoints: list[str], files: list[str]) -> None:
-    """With ``--tracking``, attach ``files`` to the MLflow run of every checkpoint (under ``figures/``)."""
+def tracking_uri(tracking: str | None) -> str | None:
+    """The MLflow URI of a ``--tracking`` experiment file; read before any work, so a bad file leaves no output."""
     if not tracking:
-        return
-    from pose3d.tracking import checkpoint_run, log_files, read_experiment_file
+        return None
+    from pose3d.tracking import read_experiment_file
 
-    uri = read_experiment_file(tracking)["tracking_uri"]
+    return read_experiment_file(tracking)["tracking_uri"]
+
+
+def log_to_runs(uri: str | None, checkpoints: list[str], files: list[str]) -> None:
+    """With a tracking ``uri``, attach ``files`` to the MLflow run of every checkpoint (under ``figures/``)."""
+    if not uri:
+        return
+    from pose3d.tracking import checkpoint_run, log_files
+
     for checkpoint in checkpoints:
         run_id = checkpoint_run(checkpoint)
         if run_id:
@@ -74,6 +87,7 @@ def _error_over_time(args: argparse.Namespace) -> None:
 
     if len(args.poses_2d) != len(args.checkpoints):
         raise InputError(args.poses_2d[0], f"give one --poses-2d per checkpoint ({len(args.checkpoints)})")
+    uri = tracking_uri(args.tracking)
     errors, frames, title = {}, np.zeros(0), ""
     for checkpoint, poses_2d in zip(args.checkpoints, args.poses_2d):
         seq = predict_sequence(checkpoint, args.poses_3d, poses_2d, args.subject, args.sequence, args.camera)
@@ -81,7 +95,7 @@ def _error_over_time(args: argparse.Namespace) -> None:
         frames = seq.frames
         title = f"{seq.subject} {seq.sequence}, camera {seq.camera}: MPJPE per frame"
     error_over_time_figure(errors, frames, title, args.out)
-    log_to_runs(args.tracking, args.checkpoints, [args.out])
+    log_to_runs(uri, args.checkpoints, [args.out])
 
 
 def _add_sequence_options(parser: argparse.ArgumentParser) -> None:
@@ -107,11 +121,17 @@ def register(commands: Any) -> None:
     animate.add_argument("--poses-2d", required=True, help="poses_2d_<input>.parquet the model reads")
     _add_sequence_options(animate)
     animate.add_argument("--start", type=int, default=0, help="first frame shown (index into the sequence)")
-    animate.add_argument("--frames", type=_positive(int), help="at most this many frames (after downsampling)")
-    animate.add_argument("--downsample", type=_positive(int), default=1, help="show every N-th frame (default 1)")
-    animate.add_argument("--fps", type=_positive(float), default=25.0, help="frames per second of the file")
-    animate.add_argument("--size", type=_positive(int), default=320, help="pixels per panel (rounded up to 16)")
-    animate.add_argument("--bitrate", type=_positive(int), default=3000, help="MP4 bitrate in kbit/s")
+    animate.add_argument("--frames", type=_within(int, 1), help="at most this many frames (after downsampling)")
+    animate.add_argument("--downsample", type=_within(int, 1), default=1, help="show every N-th frame (default 1)")
+    animate.add_argument(
+        "--fps", type=_within(float, 0.01, 1000), default=25.0, help="frames per second of the file (0.01 to 1000)"
+    )
+    animate.add_argument(
+        "--size", type=_within(int, 16, 2048), default=320, help="pixels per panel, 16 to 2048 (rounded up to 16)"
+    )
+    animate.add_argument(
+        "--bitrate", type=_within(int, 1, 100_000), default=3000, help="MP4 bitrate in kbit/s (1 to 100000)"
+    )
     animate.add_argument("--no-truth", action="store_true", help="leave out the ground-truth panel")
     animate.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"), help="where the model runs")
     animate.add_argument("--out", required=True, type=_animation_path, help="output .gif or .mp4")

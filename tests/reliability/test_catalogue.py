@@ -261,6 +261,28 @@ def lift(
     return argv
 
 
+def viz(*options: str, checkpoint: dict[str, Any] | None = None) -> Callable[[Context], list[str]]:
+    """``pose3d viz animate`` of the tiny tables' S9 Walking by a tiny linear model."""
+
+    def argv(c: Context) -> list[str]:
+        model = write_torch(c.tmp / "model.pt", checkpoint or ours("linear", linear_size=8))
+        tables = ["--poses-3d", str(c.tables["poses_3d"]), "--poses-2d", str(c.tables["poses_2d_cpn"])]
+        return [
+            "viz",
+            "animate",
+            "--checkpoint",
+            str(model),
+            *tables,
+            "--frames",
+            "2",
+            *options,
+            "--out",
+            f"{c.out}/a.gif",
+        ]
+
+    return argv
+
+
 def coco_results(values: int = 51, **fields: Any) -> Callable[[Path], Path]:
     """A detections JSON of three frames, one person, ``values`` keypoint values, ``fields`` replaced."""
 
@@ -476,6 +498,7 @@ CLI = [
     Case("cli-threads-zero", plain(lambda c: ["train", "--config", "c.yaml", "--model", "linear", "--input", "gt", "--threads", "0", "--poses-3d", "a", "--poses-2d", "b", "--out", f"{c.out}/m.pt"]), "--threads: must be at least 1"),
     Case("cli-kernel-4", plain(lambda c: ["import-checkpoint", "--source", "x", "--model", "tgraphnet", "--kernel-size", "4", "--out", f"{c.out}/x.pt"]), "--kernel-size: invalid choice: 4"),
     Case("cli-unknown-command", plain(lambda c: ["trian"]), "invalid choice: 'trian'"),
+    Case("train-tracking-missing", plain(lambda c: [*train_argv(c, write_config(c.tmp / "config.yaml", lambda config: None)), "--tracking", "nowhere.json"]), "nowhere.json: file not found"),
     Case("cli-missing-out", plain(lambda c: ["convert", "3dhp", "--npz", "x.npz"]), "the following arguments are required: --out"),
     Case("cli-missing-poses-table", plain(lambda c: train_argv(c, write_config(c.tmp / "config.yaml", lambda config: None))[:-6] + ["--poses-3d", str(c.tmp / "none.parquet"), "--poses-2d", str(c.tables["poses_2d_cpn"]), "--out", f"{c.out}/m.pt"]), "none.parquet: file not found"),
 ]  # fmt: skip
@@ -625,6 +648,16 @@ LIFT = [
     Case("lift-render-is-a-folder", lift(lambda d: _folder(d / "anim.gif") and coco_results()(d), "--render", "anim.gif"), "anim.gif: is a folder; cannot write the output file there"),
 ]  # fmt: skip
 
+VIZ = [
+    Case("viz-fps-nan", viz("--fps", "nan"), "--fps: must be from 0.01 to 1000, got nan"),
+    Case("viz-fps-1e-300", viz("--fps", "1e-300"), "--fps: must be from 0.01 to 1000, got 1e-300"),
+    Case("viz-size-20000", viz("--size", "20000"), "--size: must be from 16 to 2048, got 20000"),
+    Case("viz-bitrate-1e12", viz("--bitrate", str(10**12)), "--bitrate: must be from 1 to 100000"),
+    Case("viz-tracking-missing", viz("--tracking", "nowhere.json"), "nowhere.json: file not found (write it with `pose3d tracking init`)"),
+    Case("viz-tracking-not-json", viz("--tracking", "model.pt"), "model.pt: not an experiment file of `pose3d tracking init`"),
+    Case("viz-checkpoint-settings-list", viz(checkpoint={**ours("linear", linear_size=8), "settings": ["cpn"]}), "model.pt: 'settings' is not a dictionary"),
+]  # fmt: skip
+
 
 def _text(path: Path) -> Path:
     path.write_text("subject,sequence\nS1,Walking\n")
@@ -657,6 +690,7 @@ CATALOGUE = {
     "tables": TABLES,
     "checkpoints": CHECKPOINTS,
     "lift": LIFT,
+    "viz": VIZ,
 }
 
 
