@@ -36,6 +36,7 @@ from bad_files import (
     write_torch,
     write_zip,
 )
+from cdflib import cdfwrite
 from conftest import hp3d_data, pw3d_data, sh_file_name, write_cdf
 
 from pose3d.cli import main
@@ -372,6 +373,14 @@ def h36m_folder(make: Callable[[Path], Any], *subjects: str) -> Callable[[Contex
     return argv
 
 
+def _sparse_cdf(path: Path) -> None:
+    """A 2.5 kB CDF whose sparse records claim 10^9 frames (cdflib would pad every one)."""
+    cdf = cdfwrite.CDF(path, delete=True)
+    spec = {"Variable": "Pose", "Data_Type": cdf.CDF_DOUBLE, "Num_Elements": 1, "Rec_Vary": True, "Dim_Sizes": [96]}
+    cdf.write_var({**spec, "Sparse": "pad_sparse"}, var_data=[[0, 10**9], np.zeros((2, 96))])
+    cdf.close()
+
+
 def edited(name: str, edit: Callable[[pa.Table], pa.Table]) -> Callable[[Context], list[str]]:
     """``pose3d evaluate`` with the tiny ``name`` table (poses_3d, poses_2d_cpn, 3dhp, 3dpw) changed by ``edit``."""
     model, options = ("tgraphnet", {"channels": 8}) if name in ("3dhp", "3dpw") else ("linear", {"linear_size": 8})
@@ -561,6 +570,7 @@ READERS = [
 # Raw files and settings that escaped the contract until fuzzing found them (each was a traceback or a silent bad table)
 CONVERT_FUZZED = [
     Case("cdf-beyond-float32", cdf(lambda p: write_cdf(p, np.full((4, 96), 1e300))), "'Pose' has values beyond the float32 range in 4 of 4 frames"),
+    Case("cdf-sparse-billion-records", cdf(_sparse_cdf), "'Pose' has sparse records (Pad_sparse)"),
     Case("cdf-per-camera-file-among-sequences", h36m_folder(lambda r: write_cdf(r / "S1/MyPoseFeatures/D3_Positions/Walking 1.54138969.cdf", np.zeros((4, 96)))), "'Walking 1.54138969' is not a sequence name"),
     Case("h36m-subjects-twice", h36m_folder(lambda r: None, "S1", "S1"), "--subjects: subjects listed twice: S1 S1"),
     Case("h36m-both-folder-layouts", h36m_folder(lambda r: write_cdf(r / "pose/S1/MyPoseFeatures/D3_Positions/Walking 2.cdf", np.zeros((4, 96)))), "both S1/MyPoseFeatures/D3_Positions and pose/S1/MyPoseFeatures/D3_Positions exist"),

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import cdflib
 import numpy as np
 
 from pose3d.core.errors import InputError, one_line
+
+#: Most values a ``Pose`` variable may claim: 400 MB as float64, 70 times the longest Human3.6M sequence.
+MAX_VALUES = 50_000_000
+
+
+def _check_claimed_size(path: str | Path, info: Any) -> None:
+    """Refuse what cdflib would pad or allocate from the header alone: sparse records (real files have
+    one dense record) or more than :data:`MAX_VALUES` values (a small compressed file can claim billions)."""
+    if info.Sparse != "No_sparse":
+        raise InputError(path, f"'Pose' has sparse records ({info.Sparse}); Human3.6M files hold one dense record")
+    records = info.Last_Rec + 1
+    if records * math.prod(info.Dim_Sizes) > MAX_VALUES:
+        dims = "x".join(map(str, info.Dim_Sizes))
+        raise InputError(path, f"'Pose' claims {records} records of {dims} values, more than {MAX_VALUES} in all")
 
 
 def read_pose(path: str | Path, width: int) -> np.ndarray:
@@ -22,7 +38,11 @@ def read_pose(path: str | Path, width: int) -> np.ndarray:
         cdf = cdflib.CDF(path)
         info = cdf.cdf_info()
         names = [*info.zVariables, *info.rVariables]
+        if "Pose" in names:
+            _check_claimed_size(path, cdf.varinq("Pose"))
         raw = cdf.varget("Pose") if "Pose" in names else None
+    except InputError:
+        raise
     except Exception as err:  # cdflib raises OSError, ValueError, struct.error... for damaged files
         raise InputError(path, f"not a readable CDF file ({type(err).__name__}: {one_line(err)})") from err
     if raw is None:
