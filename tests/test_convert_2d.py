@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import h5py
 import numpy as np
 from conftest import ShRoot, renamed_sequences, write_cdf, write_detections_npz
 
@@ -138,3 +139,17 @@ def test_archive_with_old_s1_names_and_hidden_sh_files(
     (folder / "._TakingPhoto.54138969.h5").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
     convert_stacked_hourglass(sh_root.root, poses_3d, tmp_path / "sh.parquet")
     assert "Photo" in set(_keypoints(tmp_path / "sh.parquet")[0]["sequence"])
+
+
+def test_stacked_hourglass_reads_only_the_mocap_frames(tmp_path: Path, poses_3d: Path, sh_root: ShRoot) -> None:
+    """A small compressed h5 file may claim a billion rows (16 GB): only the mocap's frames are read."""
+    poses = sh_root.poses["S5", "Eating 2", CAMERAS[0]]
+    path = sh_root.root / "pose" / "S5" / "StackedHourglassFineTuned240" / f"Eating_2.{CAMERAS[0]}.h5"
+    with h5py.File(path, "w") as h5:
+        dataset = h5.create_dataset("poses", shape=(10**9, 16, 2), dtype="f4", chunks=(64, 16, 2), compression="gzip")
+        dataset[: len(poses)] = poses
+    convert_stacked_hourglass(sh_root.root, poses_3d, tmp_path / "sh.parquet")
+    columns, keypoints, _ = _keypoints(tmp_path / "sh.parquet")
+    rows = (columns["subject"] == "S5") & (columns["sequence"] == "Eating 2") & (columns["camera"] == CAMERAS[0])
+    order = [6, 2, 1, 0, 3, 4, 5, 7, 8, 9, 13, 14, 15, 12, 11, 10]
+    np.testing.assert_array_equal(keypoints[rows], poses[: rows.sum()][:, order])

@@ -45,9 +45,9 @@ def convert_stacked_hourglass(root: str | Path, poses_3d: str | Path, out: str |
                         f"no detections for {subject} {sequence!r} camera {camera}, which the mocap has",
                     )
                 tracks.append(
-                    check_keypoints(_read_poses(path), path, "dataset 'poses'", H36M_16.num_joints, int(length))[
-                        :, SH_TO_H36M_16
-                    ]
+                    check_keypoints(
+                        _read_poses(path, int(length)), path, "dataset 'poses'", H36M_16.num_joints, int(length)
+                    )[:, SH_TO_H36M_16]
                 )
                 sources.append(path)
     write_h36m_2d(
@@ -77,8 +77,9 @@ def _detection_files(folder: Path) -> dict[tuple[str, str], Path]:
     return files
 
 
-def _read_poses(path: Path) -> np.ndarray:
-    """The ``poses`` dataset of one h5 file (its type is checked by :func:`check_keypoints`)."""
+def _read_poses(path: Path, frames: int) -> np.ndarray:
+    """The first ``frames`` rows of the ``poses`` dataset of one h5 file (the rest is trimmed anyway, and
+    a small compressed file can claim billions of rows); its type is checked by :func:`check_keypoints`."""
     try:
         with h5py.File(path, "r") as h5:
             if "poses" not in h5:
@@ -86,7 +87,7 @@ def _read_poses(path: Path) -> np.ndarray:
             poses = h5["poses"]
             if not isinstance(poses, h5py.Dataset):
                 raise InputError(path, f"'poses' should be a dataset, found an HDF5 {type(poses).__name__.lower()}")
-            return poses[()]
+            return poses[()] if poses.ndim == 0 else poses[:frames]
     except InputError:
         raise
     except Exception as err:  # h5py raises OSError, KeyError, TypeError... for damaged files
