@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import zipfile
 from pathlib import Path
 
 import h5py
@@ -153,3 +155,16 @@ def test_stacked_hourglass_reads_only_the_mocap_frames(tmp_path: Path, poses_3d:
     rows = (columns["subject"] == "S5") & (columns["sequence"] == "Eating 2") & (columns["camera"] == CAMERAS[0])
     order = [6, 2, 1, 0, 3, 4, 5, 7, 8, 9, 13, 14, 15, 12, 11, 10]
     np.testing.assert_array_equal(keypoints[rows], poses[: rows.sum()][:, order])
+
+
+def test_archive_members_other_than_positions_and_metadata_are_not_read(
+    tmp_path: Path, poses_3d: Path, cpn_npz: tuple[Path, dict]
+) -> None:
+    """Extra members (notes, another tool's data) are never unpacked, whatever they hold."""
+    npz = tmp_path / "with_notes.npz"
+    shutil.copy(cpn_npz[0], npz)
+    with zipfile.ZipFile(npz, "a") as archive:
+        archive.writestr("notes.npy", b"written by another tool, not an array")
+    convert_detections(npz, poses_3d, tmp_path / "notes.parquet", source="cpn")
+    convert_detections(cpn_npz[0], poses_3d, tmp_path / "plain.parquet", source="cpn")
+    np.testing.assert_array_equal(_keypoints(tmp_path / "notes.parquet")[1], _keypoints(tmp_path / "plain.parquet")[1])

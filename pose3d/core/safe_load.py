@@ -17,6 +17,7 @@ import re
 import warnings
 import zipfile
 from collections import OrderedDict
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -101,8 +102,17 @@ def _read_member(data: bytes) -> np.ndarray:
     return array
 
 
-def load_npz(path: str | Path) -> dict[str, np.ndarray]:
-    """Every array of an ``.npz`` archive (object arrays unpickled by :class:`RestrictedUnpickler`)."""
+#: Most a large ``.npz`` member may unpack to per stored byte: real pose arrays pack a few times at most,
+#: deflate's limit (zip bombs) is about 1000.
+MAX_PACKING = 100
+
+
+def load_npz(path: str | Path, names: Collection[str] | None = None) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` archive (object arrays unpickled by :class:`RestrictedUnpickler`).
+
+    With ``names``, only those members are read (others may be anything). A member over 1 MiB that
+    unpacks to more than :data:`MAX_PACKING` times its stored size is refused before it is unpacked.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found")
@@ -110,11 +120,19 @@ def load_npz(path: str | Path) -> dict[str, np.ndarray]:
         raise InputError(path, "not a readable .npz archive (not a zip file)")
     try:
         with zipfile.ZipFile(path) as archive:
-            return {
-                name.removesuffix(".npy"): _read_member(archive.read(name))
-                for name in archive.namelist()
-                if name.endswith(".npy")
-            }
+            members = [m for m in archive.infolist() if m.filename.endswith(".npy")]
+            arrays = {}
+            for member in members:
+                name = member.filename.removesuffix(".npy")
+                if names is not None and name not in names:
+                    continue
+                if member.file_size > max(2**20, MAX_PACKING * member.compress_size):
+                    packed, size = member.compress_size, member.file_size
+                    raise InputError(path, f"member {name!r} would unpack {packed} bytes to {size} (a zip bomb?)")
+                arrays[name] = _read_member(archive.read(member))
+            return arrays
+    except InputError:
+        raise
     except Exception as err:  # zipfile / numpy / pickle raise many types for damaged or hostile archives
         raise InputError(path, f"not a readable .npz archive ({type(err).__name__}: {one_line(err)})") from err
 

@@ -7,8 +7,10 @@ temporary file) and run no code: hostile payloads would create a marker file, wh
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -381,6 +383,14 @@ def _sparse_cdf(path: Path) -> None:
     cdf.close()
 
 
+def _zip_bomb(path: Path, member: str) -> None:
+    """An archive whose ``member`` is a 64 MB array of zeros deflated to about 64 kB."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (2**23,)})
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(member, header.getvalue() + bytes(2**26))
+
+
 def edited(name: str, edit: Callable[[pa.Table], pa.Table]) -> Callable[[Context], list[str]]:
     """``pose3d evaluate`` with the tiny ``name`` table (poses_3d, poses_2d_cpn, 3dhp, 3dpw) changed by ``edit``."""
     model, options = ("tgraphnet", {"channels": 8}) if name in ("3dhp", "3dpw") else ("linear", {"linear_size": 8})
@@ -574,6 +584,7 @@ CONVERT_FUZZED = [
     Case("cdf-per-camera-file-among-sequences", h36m_folder(lambda r: write_cdf(r / "S1/MyPoseFeatures/D3_Positions/Walking 1.54138969.cdf", np.zeros((4, 96)))), "'Walking 1.54138969' is not a sequence name"),
     Case("h36m-subjects-twice", h36m_folder(lambda r: None, "S1", "S1"), "--subjects: subjects listed twice: S1 S1"),
     Case("h36m-both-folder-layouts", h36m_folder(lambda r: write_cdf(r / "pose/S1/MyPoseFeatures/D3_Positions/Walking 2.cdf", np.zeros((4, 96)))), "both S1/MyPoseFeatures/D3_Positions and pose/S1/MyPoseFeatures/D3_Positions exist"),
+    Case("2d-zip-bomb", detections(lambda c, p: _zip_bomb(p, "positions_2d.npy")), "member 'positions_2d' would unpack"),
     Case("2d-track-booleans", every_track(np.ones((40, 17, 2), bool)), "should be a numeric array, found an array of bool"),
     Case("2d-old-and-new-name", positions(lambda c: {**good_tracks(c.mocap, c.lengths), "S1": {**good_tracks(c.mocap, c.lengths)["S1"], "TakingPhoto": [np.zeros((9, 17, 2))] * 4}}), "positions_2d['S1'] has 'Photo' under its old and its new name"),
     Case("3dhp-valid-not-flags", hp3d_data_with(lambda d: d["TS1"].update(valid=np.full(12, np.nan))), "TS1: 'valid' flags should be 0 or 1, found nan"),

@@ -84,7 +84,7 @@ def _renamed(npz: str | Path, subject: str, sequences: Any) -> dict[str, Any]:
 
 def _load_archive(npz: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """``positions_2d`` and ``metadata`` dictionaries of a VideoPose3D 2D archive."""
-    archive = load_npz(npz)
+    archive = load_npz(npz, ("positions_2d", "metadata"))
     if "positions_2d" not in archive:
         raise InputError(npz, "no 'positions_2d' array (not a VideoPose3D 2D archive)")
     positions_2d = as_mapping(archive["positions_2d"], npz, "positions_2d")

@@ -58,7 +58,7 @@ def convert_3dhp(npz: str | Path, out: str | Path) -> None:
 
 
 def _load(npz: str | Path) -> Mapping[str, Any]:
-    archive = load_npz(npz)
+    archive = load_npz(npz, ("data",))
     if "data" not in archive:
         raise InputError(npz, "no 'data' array (not a 3DHP test archive)")
     data = as_mapping(archive["data"], npz, "'data'")
