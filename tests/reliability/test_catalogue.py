@@ -375,6 +375,14 @@ def h36m_folder(make: Callable[[Path], Any], *subjects: str) -> Callable[[Contex
     return argv
 
 
+def _epoch_cdf(path: Path) -> None:
+    """A CDF whose ``Pose`` has the right layout but CDF_EPOCH values (float64 milliseconds to cdflib)."""
+    cdf = cdfwrite.CDF(path, delete=True)
+    spec = {"Variable": "Pose", "Data_Type": cdf.CDF_EPOCH, "Num_Elements": 1, "Rec_Vary": True, "Dim_Sizes": [4, 96]}
+    cdf.write_var(spec, var_data=np.full((1, 4, 96), 6.3e13))
+    cdf.close()
+
+
 def _sparse_cdf(path: Path) -> None:
     """A 2.5 kB CDF whose sparse records claim 10^9 frames (cdflib would pad every one)."""
     cdf = cdfwrite.CDF(path, delete=True)
@@ -580,6 +588,7 @@ READERS = [
 # Raw files and settings that escaped the contract until fuzzing found them (each was a traceback or a silent bad table)
 CONVERT_FUZZED = [
     Case("cdf-beyond-float32", cdf(lambda p: write_cdf(p, np.full((4, 96), 1e300))), "'Pose' has values beyond the float32 range in 4 of 4 frames"),
+    Case("cdf-epoch-times", cdf(_epoch_cdf), "'Pose' holds CDF_EPOCH time stamps, expected real numbers"),
     Case("cdf-sparse-billion-records", cdf(_sparse_cdf), "'Pose' has sparse records (Pad_sparse)"),
     Case("cdf-per-camera-file-among-sequences", h36m_folder(lambda r: write_cdf(r / "S1/MyPoseFeatures/D3_Positions/Walking 1.54138969.cdf", np.zeros((4, 96)))), "'Walking 1.54138969' is not a sequence name"),
     Case("h36m-subjects-twice", h36m_folder(lambda r: None, "S1", "S1"), "--subjects: subjects listed twice: S1 S1"),

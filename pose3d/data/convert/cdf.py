@@ -15,9 +15,16 @@ from pose3d.core.errors import InputError, one_line
 MAX_VALUES = 50_000_000
 
 
-def _check_claimed_size(path: str | Path, info: Any) -> None:
-    """Refuse what cdflib would pad or allocate from the header alone: sparse records (real files have
-    one dense record) or more than :data:`MAX_VALUES` values (a small compressed file can claim billions)."""
+#: CDF types that hold times, not coordinates (cdflib returns them as plain numbers).
+TIME_TYPES = ("CDF_EPOCH", "CDF_EPOCH16", "CDF_TIME_TT2000")
+
+
+def _check_header(path: str | Path, info: Any) -> None:
+    """Refuse from the header alone: time stamps, and what cdflib would pad or allocate: sparse records
+    (real files have one dense record) or more than :data:`MAX_VALUES` values (a small compressed file
+    can claim billions)."""
+    if info.Data_Type_Description in TIME_TYPES:
+        raise InputError(path, f"'Pose' holds {info.Data_Type_Description} time stamps, expected real numbers")
     if info.Sparse != "No_sparse":
         raise InputError(path, f"'Pose' has sparse records ({info.Sparse}); Human3.6M files hold one dense record")
     records = info.Last_Rec + 1
@@ -39,7 +46,7 @@ def read_pose(path: str | Path, width: int) -> np.ndarray:
         info = cdf.cdf_info()
         names = [*info.zVariables, *info.rVariables]
         if "Pose" in names:
-            _check_claimed_size(path, cdf.varinq("Pose"))
+            _check_header(path, cdf.varinq("Pose"))
         raw = cdf.varget("Pose") if "Pose" in names else None
     except InputError:
         raise
