@@ -391,6 +391,13 @@ def _sparse_cdf(path: Path) -> None:
     cdf.close()
 
 
+def _cyclic() -> dict[str, Any]:
+    """Metadata holding a list that contains itself (a pickle can say so in a few bytes)."""
+    loop: list[Any] = []
+    loop.append(loop)
+    return {"layout_name": "h36m", "loop": loop}
+
+
 def _zip_bomb(path: Path, member: str) -> None:
     """An archive whose ``member`` is a 64 MB array of zeros deflated to about 64 kB."""
     header = io.BytesIO()
@@ -594,6 +601,7 @@ CONVERT_FUZZED = [
     Case("h36m-subjects-twice", h36m_folder(lambda r: None, "S1", "S1"), "--subjects: subjects listed twice: S1 S1"),
     Case("h36m-both-folder-layouts", h36m_folder(lambda r: write_cdf(r / "pose/S1/MyPoseFeatures/D3_Positions/Walking 2.cdf", np.zeros((4, 96)))), "both S1/MyPoseFeatures/D3_Positions and pose/S1/MyPoseFeatures/D3_Positions exist"),
     Case("2d-zip-bomb", detections(lambda c, p: _zip_bomb(p, "positions_2d.npy")), "member 'positions_2d' would unpack"),
+    Case("2d-metadata-in-a-cycle", detections(lambda c, p: write_npz(p, positions_2d=good_tracks(c.mocap, c.lengths), metadata=_cyclic())), "metadata is nested more than 32 levels deep"),
     Case("2d-track-booleans", every_track(np.ones((40, 17, 2), bool)), "should be a numeric array, found an array of bool"),
     Case("2d-old-and-new-name", positions(lambda c: {**good_tracks(c.mocap, c.lengths), "S1": {**good_tracks(c.mocap, c.lengths)["S1"], "TakingPhoto": [np.zeros((9, 17, 2))] * 4}}), "positions_2d['S1'] has 'Photo' under its old and its new name"),
     Case("3dhp-valid-not-flags", hp3d_data_with(lambda d: d["TS1"].update(valid=np.full(12, np.nan))), "TS1: 'valid' flags should be 0 or 1, found nan"),

@@ -89,15 +89,21 @@ def _load_archive(npz: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
         raise InputError(npz, "no 'positions_2d' array (not a VideoPose3D 2D archive)")
     positions_2d = as_mapping(archive["positions_2d"], npz, "positions_2d")
     metadata = as_mapping(archive["metadata"], npz, "metadata") if "metadata" in archive else {}
-    return dict(positions_2d), _json_safe(metadata)
+    return dict(positions_2d), _json_safe(metadata, npz)
 
 
-def _json_safe(value: Any) -> Any:
+#: Deepest metadata nesting kept (the releases' is 3 levels; a pickle can nest without limit, or in a cycle).
+MAX_DEPTH = 32
+
+
+def _json_safe(value: Any, npz: str | Path, depth: int = 0) -> Any:
     """Archive metadata as plain JSON types (numpy arrays and scalars converted)."""
+    if depth > MAX_DEPTH:
+        raise InputError(npz, f"metadata is nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): _json_safe(v, npz, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
-        return [_json_safe(v) for v in value]
+        return [_json_safe(v, npz, depth + 1) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     return value if value is None or isinstance(value, (str, int, float)) else str(value)
