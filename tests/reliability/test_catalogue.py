@@ -331,6 +331,11 @@ def _text_file(path: Path, text: str) -> Path:
     return path
 
 
+def _link(path: Path, target: str) -> Path:
+    path.symlink_to(target)
+    return path
+
+
 def _npy_header(path: Path, shape: tuple[int, ...]) -> None:
     """A .npy whose header claims ``shape`` but holds 64 bytes."""
     with open(path, "wb") as handle:
@@ -656,6 +661,9 @@ CHECKPOINTS = [
 LIFT = [
     Case("lift-json-deep-nesting", lift(lambda d: _text_file(d / "results.json", "[" * 100_000)), "results.json: not valid JSON (RecursionError"),
     Case("lift-json-5000-digit-number", lift(lambda d: _text_file(d / "results.json", "[" + "9" * 5000 + "]")), "results.json: not valid JSON (ValueError: Exceeds the limit"),
+    Case("lift-json-unreadable", lift(lambda d: _link(d / "results.json", "/proc/self/mem")), "results.json: cannot read ("),
+    Case("lift-json-a-device", lift(lambda d: _link(d / "results.json", "/dev/zero")), "results.json: not a regular file"),
+    Case("lift-npy-unreadable", lift(lambda d: _link(d / "keypoints.npy", "/proc/self/mem"), "--layout-2d", "coco"), "keypoints.npy: cannot read ("),
     Case("lift-keypoint-beyond-float", lift(coco_results(keypoints=[10**400] * 51)), "results.json: detection 0: 'keypoints' is not a list of numbers"),
     Case("lift-keypoint-1e308", lift(coco_results(keypoints=[1e308, 1e308, 0.9] * 17)), "results.json: keypoint value 1e+308 is not a pixel position or score"),
     Case("lift-score-beyond-float", lift(coco_results(score=10**400)), "results.json: detection 0: 'score' is not a number"),

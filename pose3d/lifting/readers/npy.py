@@ -20,8 +20,11 @@ def read(path: Path) -> Detections:
     """One person, one row per frame."""
     if not path.is_file():
         raise InputError(path, "file not found" if not path.exists() else "not a regular file")
-    with open(path, "rb") as handle:
-        magic = handle.read(len(np.lib.format.MAGIC_PREFIX))
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(len(np.lib.format.MAGIC_PREFIX))
+    except OSError as err:  # unreadable: permissions, I/O errors
+        raise InputError(path, f"cannot read ({err.strerror or err})") from None
     if magic.startswith(b"PK"):  # np.load would open it as an archive
         raise InputError(path, "a zip (.npz) archive, not a .npy array; VideoPose3D archives take --format videopose3d")
     if magic != np.lib.format.MAGIC_PREFIX:
