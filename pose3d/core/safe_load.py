@@ -72,11 +72,25 @@ def _unpickle(handle: BinaryIO) -> Any:
     return RestrictedUnpickler(handle, encoding="latin1").load()
 
 
+#: Leading bytes of compressed files -> the tool that unpacks them.
+_COMPRESSED = {b"\x1f\x8b": "gunzip", b"BZh": "bunzip2", b"\xfd7zXZ\x00": "unxz", b"\x28\xb5\x2f\xfd": "unzstd"}
+
+
+def _refuse_compressed(path: Path, kind: str) -> None:
+    """Name the tool when a file is a compressed copy of the ``kind`` it should be (``x.pkl`` that is ``x.pkl.gz``)."""
+    with open(path, "rb") as handle:
+        head = handle.read(6)
+    for magic, tool in _COMPRESSED.items():
+        if head.startswith(magic):
+            raise InputError(path, f"is a compressed file, not {kind}; unpack it first ({tool})")
+
+
 def load_pickle(path: str | Path) -> Any:
     """The object in a pickle file, read by :class:`RestrictedUnpickler`."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found")
+    _refuse_compressed(path, "a pickle")
     try:
         with open(path, "rb") as handle:
             return _unpickle(handle)
@@ -117,6 +131,7 @@ def load_npz(path: str | Path, names: Collection[str] | None = None) -> dict[str
     if not path.is_file():
         raise InputError(path, "file not found")
     if not zipfile.is_zipfile(path):
+        _refuse_compressed(path, "an .npz archive")
         raise InputError(path, "not a readable .npz archive (not a zip file)")
     try:
         with zipfile.ZipFile(path) as archive:
