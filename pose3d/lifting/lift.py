@@ -62,11 +62,19 @@ class Lifted:
         return np.concatenate([t.detected for t in self.people])
 
 
-def trained_layout_2d(checkpoint: dict[str, Any]) -> str:
-    """The 2D keypoints a checkpoint was trained on (older files: from their 2D input; imports: Human3.6M's)."""
-    if "layout_2d" in checkpoint:
-        return str(checkpoint["layout_2d"])
-    return INPUT_LAYOUT_2D.get(checkpoint.get("settings", {}).get("input_2d", "cpn"), "h36m")
+def trained_layout_2d(path: str | Path, checkpoint: dict[str, Any]) -> str:
+    """The 2D keypoints a checkpoint was trained on (older files: from their 2D input; imports: Human3.6M's).
+
+    ``checkpoint``'s settings, when present, must be a dictionary (:func:`test_window` checks it).
+    """
+    input_2d = checkpoint.get("settings", {}).get("input_2d", "cpn")
+    default = INPUT_LAYOUT_2D.get(input_2d, "h36m") if isinstance(input_2d, str) else None
+    kind = checkpoint.get("layout_2d", default)
+    if kind not in INPUT_LAYOUT_2D.values():
+        raise InputError(
+            path, f"records no known 2D keypoint kind (layout_2d {kind!r}, settings input_2d {input_2d!r})"
+        )
+    return str(kind)
 
 
 def _check_keypoints(detections: Detections) -> None:
@@ -102,7 +110,7 @@ def lift_keypoints(
     name = content["model"]
     spec = MODELS[name]
     test_chunk, test_pad = test_window(checkpoint, content)
-    trained = trained_layout_2d(content)
+    trained = trained_layout_2d(checkpoint, content)
     detections = readers.read(keypoints, format, video)
     _check_keypoints(detections)
     given = kind_of(detections.layout)

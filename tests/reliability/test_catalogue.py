@@ -690,6 +690,8 @@ LIFT = [
     Case("lift-person-superscript-two", lift(coco_results(), "--person", "\u00b2"), "--person: '\u00b2': use an index"),
     Case("lift-threads-negative", lift(coco_results(), "--threads", "-1"), "--threads: must be at least 1, got -1"),
     Case("lift-checkpoint-settings-list", lift(coco_results(), checkpoint={**ours("linear", linear_size=8), "settings": ["cpn"]}), "model.pt: 'settings' is not a dictionary"),
+    Case("lift-checkpoint-input-2d-list", lift(coco_results(), checkpoint={**ours("linear", linear_size=8), "settings": {"input_2d": ["coco"]}}), "model.pt: records no known 2D keypoint kind (layout_2d None, settings input_2d ['coco'])"),
+    Case("lift-checkpoint-layout-2d-dict", lift(coco_results(), checkpoint={**ours("linear", linear_size=8), "layout_2d": {"coco": 1}}), "model.pt: records no known 2D keypoint kind (layout_2d {'coco': 1}"),
     Case("lift-checkpoint-test-window", lift(coco_results(), checkpoint={**ours("tgraphnet", channels=8), "layout_2d": "coco", "settings": {"test_chunk": 5}}), "model.pt: settings test_chunk 5 + 2 x test_pad 25 is not the model's 81-frame window"),
     Case("lift-checkpoint-nan-weights", lift(coco_results(), checkpoint=_nan_weights("linear", linear_size=8)), "model.pt: weights are not finite (NaN or infinity in"),
     Case("lift-out-is-a-file", plain(lambda c: [*lift(coco_results())(c)[:5], "--out", str(_text_file(c.tmp / "taken", "")), "--image-size", "1000", "1000"]), "taken: is not a folder; cannot write"),
