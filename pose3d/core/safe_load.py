@@ -78,8 +78,11 @@ _COMPRESSED = {b"\x1f\x8b": "gunzip", b"BZh": "bunzip2", b"\xfd7zXZ\x00": "unxz"
 
 def _refuse_compressed(path: Path, kind: str) -> None:
     """Name the tool when a file is a compressed copy of the ``kind`` it should be (``x.pkl`` that is ``x.pkl.gz``)."""
-    with open(path, "rb") as handle:
-        head = handle.read(6)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(6)
+    except OSError as err:  # no permission, an I/O error (/proc/self/mem)
+        raise InputError(path, f"cannot be read ({err.strerror or err})") from err
     for magic, tool in _COMPRESSED.items():
         if head.startswith(magic):
             raise InputError(path, f"is a compressed file, not {kind}; unpack it first ({tool})")

@@ -614,6 +614,7 @@ CONVERT_FUZZED = [
     Case("3dhp-nothing-valid", hp3d_data_with(lambda d: d["TS5"].update(valid=np.zeros(9))), "TS5: no frame is flagged valid (9 frames)"),
     Case("3dhp-beyond-float32", hp3d_data_with(lambda d: d["TS1"].update(data_2d=np.full((12, 17, 2), 1e300))), "TS1: non-finite values in 9 valid frames"),
     Case("3dpw-pickle-gzipped", pw3d(lambda c, p: p.write_bytes(gzip.compress(pickle.dumps(pw3d_data(np.random.default_rng(0)))))), "pw3d_test.pkl: is a compressed file, not a pickle; unpack it first (gunzip)"),
+    Case("3dhp-npz-unreadable", plain(lambda c: ["convert", "3dhp", "--npz", "/proc/self/mem", "--out", f"{c.out}/3dhp.parquet"]), "/proc/self/mem: cannot be read (Input/output error)"),
     Case("3dpw-clip-without-frames", pw3d_data_with(lambda d: d["downtown_arguing_00_1"].update(pos2d=np.zeros((0, 17, 2)), pos3d=np.zeros((0, 17, 3)))), "downtown_arguing_00_1: no frames"),
     Case("3dpw-image-size-zero", pw3d_data_with(lambda d: d["downtown_arguing_00_1"]["cam"].__setitem__(slice(9, 11), 0.0)), "image size (the last two 'cam' values) should be pixels, found 0.0 x 0.0"),
     Case("3dpw-beyond-float32", pw3d_data_with(lambda d: d["downtown_arguing_00_1"].update(pos3d=np.full((7, 17, 3), 1e300))), "downtown_arguing_00_1: non-finite values"),
