@@ -397,6 +397,17 @@ def _sparse_cdf(path: Path) -> None:
     cdf.close()
 
 
+def figures_of(change: dict[str, Any]) -> Callable[[Context], list[str]]:
+    """``pose3d figures`` of a valid metrics table and a training checkpoint with ``change`` applied."""
+
+    def argv(c: Context) -> list[str]:
+        record = {"model": "linear", "settings": {"input_2d": "cpn", "loss": "mse"}, "history": [{"epoch": 0, "train_loss": 1.0, "lr": 1e-3}]}  # fmt: skip
+        checkpoint = write_torch(c.tmp / "model.pt", {**record, **change})
+        return ["figures", "--metrics", str(_metrics(c.tmp / "m.parquet")), "--checkpoints", str(checkpoint), "--per-action", f"{c.out}/a.png", "--training", f"{c.out}/t.png"]  # fmt: skip
+
+    return argv
+
+
 def _cyclic() -> dict[str, Any]:
     """Metadata holding a list that contains itself (a pickle can say so in a few bytes)."""
     loop: list[Any] = []
@@ -643,6 +654,9 @@ TABLES = [
     Case("metrics-repeated-rows", metrics_with("tables", action=["Walking"] * 4, metric=["mpjpe", "mpjpe", "p_mpjpe", "p_mpjpe"]), "2 rows repeat a run/dataset/action/metric (first: linear-cpn/h36m/Walking/mpjpe)"),
     Case("metrics-same-run-twice", metrics_with("tables", copies=2), "--metrics: 4 rows repeat a run/dataset/action/metric"),
     Case("metrics-without-p-mpjpe", metrics_with("figures", metric=["mpjpe"] * 4, action=["Walking", "Average", "Eating", "Posing"]), "no Human3.6M 'p_mpjpe' rows to plot"),
+    Case("figures-history-ragged", figures_of({"history": {"epoch": [0, 1], "train_loss": [1.0], "lr": [1e-3, 1e-3]}}), "model.pt: 'history' is not a table of epochs (All arrays must be of the same length)"),
+    Case("figures-history-text", figures_of({"history": [{"epoch": "first", "train_loss": "low", "lr": 1e-3}]}), "'history' should hold numbers per epoch in columns epoch, train_loss, lr"),
+    Case("figures-settings-without-input", figures_of({"settings": {"loss": "mse"}}), "'model' and the settings' 'input_2d' and 'loss' should be names"),
     Case("metrics-without-per-joint", metrics_with("figures", per_joint=True), "no Human3.6M 'joint_mpjpe' rows to plot"),
 ]  # fmt: skip
 
