@@ -264,3 +264,13 @@ def test_load_checkpoint_rejects_weights_for_other_options(tmp_path: Path) -> No
     torch.save({"model": "semgcn", "state_dict": {}}, path)
     with pytest.raises(InputError, match="not a pose3d checkpoint"):
         load_checkpoint(path)
+
+
+def test_release_scalars_a_float_cannot_hold_are_left_out_of_meta(tmp_path: Path) -> None:
+    """Training scalars are copied as floats; a 400-digit epoch or a NaN error is not copied (and is no error)."""
+    source = tmp_path / "release.pth.tar"
+    torch.save(
+        {"state_dict": build("semgcn").state_dict(), "epoch": 10**400, "lr": 1e-3, "error": float("nan")}, source
+    )
+    import_checkpoint(source, "semgcn", tmp_path / "ours.pt")
+    assert load_checkpoint(tmp_path / "ours.pt")[1]["meta"] == {"source": source.name, "lr": 1e-3}

@@ -9,6 +9,7 @@ the kind of 2D keypoints it was trained on (:data:`pose3d.data.layouts.LAYOUTS_2
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,14 @@ def _release_state_dict(path: Path, content: Any) -> dict[str, torch.Tensor]:
         raise InputError(path, f"no state dict found (top level: {keys})")
     _check_values(path, content)
     return {re.sub(r"^module\.", "", key): value for key, value in content.items()}
+
+
+def _as_float(value: Any) -> float | None:
+    """A release's scalar (epoch, lr, error) as a float; None unless finite (a pickled int can have 400 digits)."""
+    value = value.item() if isinstance(value, np.number) else value
+    if isinstance(value, (int, float)) and abs(value) <= sys.float_info.max:
+        return float(value)
+    return None
 
 
 def _check_values(path: Path, state: dict[Any, Any]) -> None:
@@ -168,7 +177,7 @@ def import_checkpoint(source: str | Path, model: str, out: str | Path, layout_2d
     network.load_state_dict(_match(source, state, network.state_dict()))
     meta: dict[str, Any] = {"source": source.name}
     if isinstance(content, dict):
-        meta.update({k: float(content[k]) for k in _META_KEYS if isinstance(content.get(k), (int, float, np.number))})
+        meta.update({k: number for k in _META_KEYS if (number := _as_float(content.get(k))) is not None})
     with atomic_path(out, suffix=".pt") as tmp:
         torch.save(
             {
