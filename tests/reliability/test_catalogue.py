@@ -648,6 +648,7 @@ TABLES = [
     Case("table-action-not-the-sequence", edited("poses_3d", replaced("action", lambda t: pa.array(["Jumping"] * t.num_rows))), "action 'Jumping', expected"),
     Case("3dhp-table-no-rows", edited("3dhp", lambda t: t.slice(0, 0)), "3dhp.parquet: table has no rows"),
     Case("3dhp-table-nothing-valid", edited("3dhp", replaced("valid", lambda t: pa.array([False] * t.num_rows))), "no frame is flagged valid"),
+    Case("3dpw-table-intrinsics-nan", edited("3dpw", replaced("intrinsics", lambda t: pa.FixedSizeListArray.from_arrays(pa.array(np.full(9 * t.num_rows, np.nan, np.float32)), 9))), "column 'intrinsics' has non-finite values in"),
     Case("3dpw-table-width-zero", edited("3dpw", replaced("width", lambda t: pa.array(np.zeros(t.num_rows, np.int32)))), "column 'width' holds image sizes that are not positive"),
     Case("metrics-value-text", metrics_with("tables", value=["50", "x", "40", "40"]), "column 'value' should hold numbers"),
     Case("metrics-run-numbers", metrics_with("figures", run=[1, 1, 1, 1]), "column 'run' should hold text only, found 1"),

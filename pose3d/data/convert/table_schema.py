@@ -74,13 +74,13 @@ def _check_coordinates(path: str | Path, name: str, kind: pa.DataType, shape: An
 
 def _check_finite(path: str | Path, table: pa.Table, shapes: dict[str, list[int]]) -> None:
     """Every coordinate is a finite number (the per-row test runs only when some value is not)."""
-    exempt = ~table.column("valid").to_numpy() if "valid" in table.column_names else None
+    valid = table.column("valid").to_numpy() if "valid" in table.column_names else None
     for name in (n for n in table.column_names if n in shapes):
         values = pc.list_flatten(table.column(name))
-        if pc.all(pc.is_finite(values)).as_py():
+        if table.num_rows == 0 or pc.all(pc.is_finite(values)).as_py():
             continue
-        bad = ~np.isfinite(coords_array(table, name, shapes[name])).all(axis=(1, 2))
-        if exempt is not None:
-            bad &= ~exempt
+        bad = ~np.isfinite(coords_array(table, name, shapes[name]).reshape(table.num_rows, -1)).all(axis=1)
+        if valid is not None:
+            bad &= valid
         if bad.any():
             raise InputError(path, f"column {name!r} has non-finite values in {int(bad.sum())} rows")
