@@ -619,6 +619,7 @@ CONVERT_FUZZED = [
     Case("h36m-both-folder-layouts", h36m_folder(lambda r: write_cdf(r / "pose/S1/MyPoseFeatures/D3_Positions/Walking 2.cdf", np.zeros((4, 96)))), "both S1/MyPoseFeatures/D3_Positions and pose/S1/MyPoseFeatures/D3_Positions exist"),
     Case("2d-zip-bomb", detections(lambda c, p: _zip_bomb(p, "positions_2d.npy")), "member 'positions_2d' would unpack"),
     Case("2d-metadata-in-a-cycle", detections(lambda c, p: write_npz(p, positions_2d=good_tracks(c.mocap, c.lengths), metadata=_cyclic())), "metadata is nested more than 32 levels deep"),
+    Case("sh-values-in-another-file", sh(lambda c, p: write_h5(p, lambda h5: h5.create_dataset("poses", (9, 16, 2), "f4", external=[(str(_text(c.tmp / "other.bin")), 0, 1152)]))), "'poses' keeps its values in other files"),
     Case("2d-track-booleans", every_track(np.ones((40, 17, 2), bool)), "should be a numeric array, found an array of bool"),
     Case("2d-old-and-new-name", positions(lambda c: {**good_tracks(c.mocap, c.lengths), "S1": {**good_tracks(c.mocap, c.lengths)["S1"], "TakingPhoto": [np.zeros((9, 17, 2))] * 4}}), "positions_2d['S1'] has 'Photo' under its old and its new name"),
     Case("3dhp-valid-not-flags", hp3d_data_with(lambda d: d["TS1"].update(valid=np.full(12, np.nan))), "TS1: 'valid' flags should be 0 or 1, found nan"),

@@ -87,6 +87,8 @@ def _read_poses(path: Path, frames: int) -> np.ndarray:
             poses = h5["poses"]
             if not isinstance(poses, h5py.Dataset):
                 raise InputError(path, f"'poses' should be a dataset, found an HDF5 {type(poses).__name__.lower()}")
+            if poses.external or poses.is_virtual:  # values read from other files (any file, a FIFO that blocks)
+                raise InputError(path, "'poses' keeps its values in other files (external or virtual dataset)")
             return poses[()] if poses.ndim == 0 else poses[:frames]
     except InputError:
         raise
