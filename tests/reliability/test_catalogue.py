@@ -332,6 +332,11 @@ def _text_file(path: Path, text: str) -> Path:
     return path
 
 
+def _bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
 def _link(path: Path, target: str) -> Path:
     path.symlink_to(target)
     return path
@@ -681,6 +686,7 @@ LIFT = [
     Case("lift-json-deep-nesting", lift(lambda d: _text_file(d / "results.json", "[" * 100_000)), "results.json: not valid JSON (RecursionError"),
     Case("lift-json-5000-digit-number", lift(lambda d: _text_file(d / "results.json", "[" + "9" * 5000 + "]")), "results.json: not valid JSON (ValueError: Exceeds the limit"),
     Case("lift-json-unreadable", lift(lambda d: _link(d / "results.json", "/proc/self/mem")), "results.json: cannot read ("),
+    Case("lift-json-binary", lift(lambda d: _bytes(d / "results.json", bytes(range(256)) * 8)), "results.json: not valid JSON (UnicodeDecodeError"),
     Case("lift-json-a-device", lift(lambda d: _link(d / "results.json", "/dev/zero")), "results.json: not a regular file"),
     Case("lift-npy-unreadable", lift(lambda d: _link(d / "keypoints.npy", "/proc/self/mem"), "--layout-2d", "coco"), "keypoints.npy: cannot read ("),
     Case("lift-keypoint-beyond-float", lift(coco_results(keypoints=[10**400] * 51)), "results.json: detection 0: 'keypoints' is not a list of numbers"),

@@ -18,11 +18,9 @@ def load_json(path: Path) -> Any:
     if not path.is_file():
         raise InputError(path, "file not found" if not path.exists() else "not a regular file")
     try:
-        text = path.read_text()
+        return json.loads(path.read_text())
     except OSError as err:  # unreadable: permissions, I/O errors
         raise InputError(path, f"cannot read ({err.strerror or err})") from None
-    try:
-        return json.loads(text)
     # ValueError: also undecodable bytes and integers of over 4300 digits; RecursionError: absurdly deep nesting
     except (ValueError, RecursionError) as err:
         raise InputError(path, f"not valid JSON ({type(err).__name__}: {err})") from None
