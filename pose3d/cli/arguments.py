@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from pathlib import Path
 
 
 def positive_int(text: str) -> int:
@@ -14,3 +16,15 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def file_ending(*suffixes: str) -> Callable[[str], str]:
+    """A parser of an output file name that must end in one of ``suffixes`` (the format written), checked
+    before any work."""
+
+    def parse(text: str) -> str:
+        if Path(text).suffix not in suffixes:
+            raise argparse.ArgumentTypeError(f"{text}: the file name must end in {' or '.join(suffixes)}")
+        return text
+
+    return parse

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from pose3d.cli.arguments import positive_int
-from pose3d.config.choices import DEVICES, LAYOUTS_2D, LIFT_FORMATS
+from pose3d.cli.arguments import file_ending, positive_int
+from pose3d.config.choices import ANIMATION_SUFFIXES, DEVICES, LAYOUTS_2D, LIFT_FORMATS
 
 
 def _person(text: str) -> str:
@@ -18,13 +18,6 @@ def _person(text: str) -> str:
     ):
         return text
     raise argparse.ArgumentTypeError(f"{text!r}: use an index (0: most confident), track:ID or all")
-
-
-def _animation_path(text: str) -> str:
-    """An animation file name (checked here, so a wrong suffix fails before any work)."""
-    if not text.endswith((".gif", ".mp4")):
-        raise argparse.ArgumentTypeError(f"{text!r}: the animation is written as .gif or .mp4")
-    return text
 
 
 def _lift(args: argparse.Namespace) -> None:
@@ -93,7 +86,7 @@ def register(commands: Any) -> None:
     lift.add_argument("--video", help="the video to lift from a VideoPose3D .npz that holds several")
     lift.add_argument(
         "--render",
-        type=_animation_path,
+        type=file_ending(*ANIMATION_SUFFIXES),
         metavar="FILE",
         help="also animate the first person lifted: 2D input beside the 3D pose, as FILE.gif or FILE.mp4",
     )

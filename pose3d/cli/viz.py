@@ -8,29 +8,28 @@ import math
 from pathlib import Path
 from typing import Any
 
+from pose3d.cli.arguments import file_ending
+from pose3d.config.choices import ANIMATION_SUFFIXES
 from pose3d.core.errors import InputError
 
 CAMERA_CHOICES = ("0", "1", "2", "3", "54138969", "55011271", "58860488", "60457274")
-ANIMATION_SUFFIXES = (".gif", ".mp4")
 
 
-def _within(kind: type, low: float, high: float = math.inf) -> Any:
-    """A parser of a ``kind`` number from ``low`` to ``high`` (NaN is refused)."""
+def _setting(kind: type, key: str) -> Any:
+    """A parser of a ``kind`` number within the config schema's range for ``visualization.<key>`` (NaN is
+    refused). The schema is read when the option is given, so that ``pose3d`` starts without YAML."""
 
     def parse(text: str) -> Any:
+        from pose3d.config.schema import setting_range
+
+        low, high = setting_range("visualization", key)
         value = kind(text)
         if not low <= value <= high:
-            allowed = f"at least {low}" if high == math.inf else f"from {low} to {high}"
+            allowed = f"at least {low:g}" if high == math.inf else f"from {low:g} to {high:g}"
             raise argparse.ArgumentTypeError(f"must be {allowed}, got {text}")
         return value
 
     return parse
-
-
-def _animation_path(text: str) -> str:
-    if Path(text).suffix not in ANIMATION_SUFFIXES:
-        raise argparse.ArgumentTypeError(f"{text}: the file name must end in {' or '.join(ANIMATION_SUFFIXES)}")
-    return text
 
 
 def _animate(args: argparse.Namespace) -> None:
@@ -120,21 +119,30 @@ def register(commands: Any) -> None:
     animate.add_argument("--checkpoint", required=True, help="model.pt whose prediction to show (run on the fly)")
     animate.add_argument("--poses-2d", required=True, help="poses_2d_<input>.parquet the model reads")
     _add_sequence_options(animate)
-    animate.add_argument("--start", type=int, default=0, help="first frame shown (index into the sequence)")
-    animate.add_argument("--frames", type=_within(int, 1), help="at most this many frames (after downsampling)")
-    animate.add_argument("--downsample", type=_within(int, 1), default=1, help="show every N-th frame (default 1)")
+    limits = "(limits: visualization.{} in the config schema)".format
     animate.add_argument(
-        "--fps", type=_within(float, 0.01, 1000), default=25.0, help="frames per second of the file (0.01 to 1000)"
+        "--start", type=_setting(int, "start"), default=0, help="first frame shown (index into the sequence)"
     )
     animate.add_argument(
-        "--size", type=_within(int, 16, 2048), default=320, help="pixels per panel, 16 to 2048 (rounded up to 16)"
+        "--frames",
+        type=_setting(int, "frames"),
+        help=f"at most this many frames (after downsampling) {limits('frames')}",
     )
     animate.add_argument(
-        "--bitrate", type=_within(int, 1, 100_000), default=3000, help="MP4 bitrate in kbit/s (1 to 100000)"
+        "--downsample", type=_setting(int, "downsample"), default=1, help="show every N-th frame (default 1)"
+    )
+    animate.add_argument(
+        "--fps", type=_setting(float, "fps"), default=25.0, help=f"frames per second of the file {limits('fps')}"
+    )
+    animate.add_argument(
+        "--size", type=_setting(int, "size"), default=320, help=f"pixels per panel, rounded up to 16 {limits('size')}"
+    )
+    animate.add_argument(
+        "--bitrate", type=_setting(int, "bitrate"), default=3000, help=f"MP4 bitrate in kbit/s {limits('bitrate')}"
     )
     animate.add_argument("--no-truth", action="store_true", help="leave out the ground-truth panel")
     animate.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"), help="where the model runs")
-    animate.add_argument("--out", required=True, type=_animation_path, help="output .gif or .mp4")
+    animate.add_argument("--out", required=True, type=file_ending(*ANIMATION_SUFFIXES), help="output .gif or .mp4")
     animate.add_argument("--tracking", help="experiment.json: also log the file onto the checkpoint's MLflow run")
     animate.set_defaults(handler=_animate)
 
@@ -142,7 +150,7 @@ def register(commands: Any) -> None:
     errors.add_argument("--checkpoints", nargs="+", required=True, help="model.pt files to compare")
     errors.add_argument("--poses-2d", nargs="+", required=True, help="the 2D table of each checkpoint, same order")
     _add_sequence_options(errors)
-    errors.add_argument("--out", required=True, help="output PNG")
+    errors.add_argument("--out", required=True, type=file_ending(".png"), help="output PNG")
     errors.add_argument("--tracking", help="experiment.json: also log the figure onto each checkpoint's MLflow run")
     errors.set_defaults(handler=_error_over_time)
 

@@ -12,6 +12,8 @@ INPUTS_2D = ("gt", "cpn", "sh", "coco")
 LAYOUTS_2D = ("h36m", "coco")
 #: Keypoint files `pose3d lift` reads.
 LIFT_FORMATS = ("coco-json", "openpose", "alphapose", "videopose3d", "npy")
+#: File endings of the animations pose3d writes.
+ANIMATION_SUFFIXES = (".gif", ".mp4")
 PROFILES = ("demo", "paper")
 DEVICES = ("auto", "cpu", "cuda")
 CHECKPOINT_SELECTIONS = ("last", "validation", "test")

@@ -6,6 +6,7 @@ The workflow's ``validate`` and :func:`pose3d.config.settings.load_config` both 
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,12 @@ SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
 def schema() -> dict[str, Any]:
     """The parsed schema."""
     return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def setting_range(section: str, key: str) -> tuple[float, float]:
+    """(minimum, maximum) the schema allows for the number ``<section>.<key>`` (infinite where it sets none)."""
+    spec = schema()["properties"][section]["properties"][key]
+    return spec.get("minimum", -math.inf), spec.get("maximum", math.inf)
 
 
 def _known_keys(node: dict[str, Any]) -> list[str]:

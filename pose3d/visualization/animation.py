@@ -25,13 +25,13 @@ from matplotlib.ticker import NullFormatter  # noqa: E402
 from mpl_toolkits.mplot3d.axes3d import Axes3D  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from pose3d.config.choices import ANIMATION_SUFFIXES  # noqa: E402
 from pose3d.core.atomic import atomic_path  # noqa: E402
 from pose3d.data.camera import optical_axis, rotate_to_world  # noqa: E402
 from pose3d.data.skeleton import Skeleton  # noqa: E402
 from pose3d.visualization.drawing import Skeleton2D, Skeleton3D  # noqa: E402
 from pose3d.visualization.palette import CENTRE_COLOR, LEFT_COLOR, MODEL_COLORS, RIGHT_COLOR  # noqa: E402
 
-FORMATS = (".gif", ".mp4")
 #: Frame sizes are multiples of this (H.264 with yuv420p needs even sizes; 16 avoids rescaling).
 MACRO_BLOCK = 16
 DPI = 100
@@ -218,8 +218,8 @@ def render_animation(scene: Scene, out: str | Path, options: RenderOptions | Non
     """Write ``scene`` as ``out`` (.gif or .mp4, atomically); returns the number of frames written."""
     options = options or RenderOptions()
     out = Path(out)
-    if out.suffix not in FORMATS:
-        raise ValueError(f"{out}: animation format must be one of {', '.join(FORMATS)}")
+    if out.suffix not in ANIMATION_SUFFIXES:
+        raise ValueError(f"{out}: animation format must be one of {', '.join(ANIMATION_SUFFIXES)}")
     figure = _Figure(scene, options)
     try:
         with atomic_path(out, suffix=out.suffix) as tmp:

@@ -728,6 +728,8 @@ VIZ = [
     Case("viz-bitrate-1e12", viz("--bitrate", str(10**12)), "--bitrate: must be from 1 to 100000"),
     Case("viz-tracking-missing", viz("--tracking", "nowhere.json"), "nowhere.json: file not found (write it with `pose3d tracking init`)"),
     Case("viz-tracking-not-json", viz("--tracking", "model.pt"), "model.pt: not an experiment file of `pose3d tracking init`"),
+    Case("viz-start-negative", viz("--start", "-1"), "--start: must be at least 0, got -1"),
+    Case("viz-error-over-time-not-png", lambda c: ["viz", "error-over-time", "--checkpoints", str(write_torch(c.tmp / "model.pt", ours("linear", linear_size=8))), "--poses-2d", str(c.tables["poses_2d_cpn"]), "--poses-3d", str(c.tables["poses_3d"]), "--out", f"{c.out}/e.txt"], "e.txt: the file name must end in .png"),
     Case("viz-checkpoint-settings-list", viz(checkpoint={**ours("linear", linear_size=8), "settings": ["cpn"]}), "model.pt: 'settings' is not a dictionary"),
 ]  # fmt: skip
 
