@@ -4,7 +4,7 @@
 
 from snakemake.utils import min_version, validate
 
-from pose3d.config.schema import SCHEMA_PATH
+from pose3d.config.schema import SCHEMA_PATH, validate_config
 
 min_version("9.0")
 
@@ -15,7 +15,8 @@ configfile: "config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-validate(config, str(SCHEMA_PATH))  # the schema `pose3d --config` applies too
+validate_config(config, "config")  # first: refuses YAML bombs, NaN, 2.0 for 2 and control characters
+validate(config, str(SCHEMA_PATH))  # the schema `pose3d --config` applies too; fills in its defaults
 
 
 include: "workflow/rules/common.smk"

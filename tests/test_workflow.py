@@ -28,6 +28,7 @@ from workflow_helpers import (
     small_config,
     snakemake_command,
     snakemake_env,
+    yaml_bomb,
 )
 
 from pose3d.data.h36m import ACTIONS
@@ -94,6 +95,30 @@ def test_invalid_config_is_rejected(tmp_path: Path) -> None:
     result = run_snakemake(tmp_path, "-n", config=small_config(models=["semgcn", "resnet"]), check=False)
     assert result.returncode != 0
     assert "resnet" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "problem"),
+    [
+        ("visualization", "visualization: {fps: .nan}", "visualization.fps: must be number, got nan"),
+        ("lift", "lift: {'..': {keypoints: k.json, checkpoint: m.pt}}", "lift: '..' does not match"),
+        ("seed", yaml_bomb("seed"), "config: expands to more than 100000 values"),
+    ],
+    ids=["nan", "lift-dotdot", "yaml-bomb"],
+)
+def test_config_the_schema_alone_lets_through_is_refused_before_any_job(
+    tmp_path: Path, key: str, text: str, problem: str
+) -> None:
+    """NaN passes every schema bound, '..' becomes a folder name and a YAML bomb hangs schema validation;
+    the workflow refuses them when it starts, as `pose3d --config` does."""
+    config = small_config()
+    del config[key]
+    (tmp_path / "config.yaml").write_text(f"{yaml.safe_dump(config, sort_keys=False)}{text}\n")  # `key` as text
+    result = run_snakemake(tmp_path, "-n", "results/tables/mpjpe.csv", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert problem in output
+    assert "Job stats" not in output and not (tmp_path / "results").exists()
 
 
 def test_data_targets_from_nothing(tmp_path: Path) -> None:

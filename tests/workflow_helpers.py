@@ -80,3 +80,11 @@ def job_counts(output: str) -> dict[str, int]:
         if match and match[1] != "total":
             counts[match[1]] += int(match[2])
     return dict(counts)
+
+
+def yaml_bomb(key: str, levels: int = 9) -> str:
+    """YAML setting ``key`` to a "billion laughs": each anchor lists the one before ten times, so a few hundred
+    bytes hold 10**levels strings."""
+    lines = ["l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join([*lines, f"{key}: *l{levels - 1}", ""])

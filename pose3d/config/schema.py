@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
 
 from pose3d.core.errors import InputError, one_line
@@ -25,6 +25,28 @@ SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
 def schema() -> dict[str, Any]:
     """The parsed schema."""
     return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+#: The most values (list entries and mapping items, aliases counted each time they occur) a config may
+#: expand to: the repository's config has about a hundred; a YAML "billion laughs" has 10**9.
+MAX_VALUES = 100_000
+
+
+def _is_integer(checker: Any, value: Any) -> bool:
+    """Only whole numbers written as such: JSON Schema calls 2.0 an integer, ``range(2.0)`` does not."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(checker: Any, value: Any) -> bool:
+    """Finite numbers only: NaN slips through every bound (all comparisons are false) and inf is no rate."""
+    return _is_integer(checker, value) or (isinstance(value, float) and math.isfinite(value))
+
+
+#: The schema's validator with the number types the code that reads the config needs.
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number}),
+)
 
 
 def setting_range(section: str, key: str) -> tuple[float, float]:
@@ -82,13 +104,48 @@ def _describe(error: ValidationError) -> tuple[list[str], str]:
     return path, messages[kind]() if kind in messages else one_line(error.message, 120)
 
 
+def _too_many_values(node: Any, budget: int = MAX_VALUES) -> bool:
+    """Whether ``node`` holds more than ``budget`` values (counting stops there: a YAML bomb costs little)."""
+    stack = [node]
+    while stack and budget >= 0:
+        node = stack.pop()
+        budget -= 1
+        if isinstance(node, dict):
+            stack += [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            stack += node
+    return budget < 0
+
+
+def _control_character(node: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """The key path of the first key or string holding a control character (newline, tab, escape ...)."""
+    if isinstance(node, str):
+        return path if any(ch < " " or ch == "\x7f" for ch in node) else None
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        found = _control_character(key, (*path, str(key))) or _control_character(value, (*path, str(key)))
+        if found is not None:
+            return found
+    return None
+
+
 def validate_config(config: Any, source: str | Path) -> None:
-    """Raise :class:`InputError` ``<source>: <key>: <problem>`` for the most relevant schema violation."""
+    """Raise :class:`InputError` ``<source>: <key>: <problem>`` for the most relevant schema violation.
+
+    Stricter than the schema read alone (what Snakemake's ``validate`` does): integers must be written as
+    whole numbers, numbers must be finite, no string holds a control character and the config is small.
+    """
     if not isinstance(config, dict):
         raise InputError(
             source, f"expected a mapping of settings, found {'nothing' if config is None else _show(config)}"
         )
-    error = best_match(Draft202012Validator(schema()).iter_errors(config))
+    if _too_many_values(config):
+        raise InputError(source, f"expands to more than {MAX_VALUES} values (YAML aliases repeating anchors?)")
+    where = _control_character(config)
+    if where is not None:
+        key = ".".join(where).encode("unicode_escape").decode()  # a newline shows as \n: one line
+        raise InputError(source, f"{key}: holds a control character (newline, tab ...)")
+    error = best_match(_Validator(schema()).iter_errors(config))
     if error is not None:
         path, problem = _describe(error)
         raise InputError(source, f"{'.'.join(path) or 'top level'}: {problem}")

@@ -15,6 +15,22 @@ from pose3d.core.errors import InputError, one_line
 _TEMPORAL = ("tgraphnet", "tgraphnet_traj")
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (no tags that run code) that refuses a key given twice instead of keeping the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key_node.value!r} given twice", key_node.start_mark
+                )
+            seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path) -> dict[str, Any]:
     """Read and validate a config.yaml against the schema the workflow uses; errors name the key.
 
@@ -25,12 +41,14 @@ def load_config(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise InputError(path, "file not found")
     try:
-        config = yaml.safe_load(path.read_text())
+        config = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or type(err).__name__
         raise InputError(path, f"not valid YAML{where}: {one_line(problem, 120)}") from None
+    except RecursionError:  # PyYAML composes nested lists and mappings recursively
+        raise InputError(path, "not valid YAML: nested too deeply") from None
     validate_config(config, path)
     try:
         select_device(config["training"]["device"])

@@ -25,6 +25,7 @@ import pytest
 import torch
 from bad_files import (
     PAYLOADS,
+    REPO,
     RunsEval,
     RunsShell,
     RunsSubprocess,
@@ -41,6 +42,7 @@ from bad_files import (
 )
 from cdflib import cdfwrite
 from conftest import hp3d_data, pw3d_data, sh_file_name, write_cdf
+from workflow_helpers import yaml_bomb
 
 from pose3d.cli import main
 from pose3d.data.camera import CAMERA_IDS
@@ -545,6 +547,43 @@ CONFIG = [
     ),
 ]  # fmt: skip
 
+
+def _lift_named(name: str) -> Callable[[Context], list[str]]:
+    return top(lift={name: {"keypoints": "k.json", "checkpoint": "m.pt"}})
+
+
+def _visualization(**values: Any) -> Callable[[Context], list[str]]:
+    return train_with(lambda config: config["visualization"].update(values))
+
+
+def _tagged_config(c: Context) -> list[str]:
+    path = c.tmp / "config.yaml"
+    path.write_text(f"seed: !!python/object/apply:os.system ['touch {c.marker}']\n")
+    return train_argv(c, path)
+
+
+CONFIG_FUZZED = [
+    Case("yaml-bomb", config_file(yaml_bomb("seed")), "config.yaml: expands to more than 100000 values"),
+    Case("yaml-python-tag", plain(_tagged_config), "config.yaml: not valid YAML at line 1, column 7: could not determine a constructor"),
+    Case("yaml-duplicate-key", config_file((REPO / "config.yaml").read_text() + "seed: 7\n"), "column 1: key 'seed' given twice"),
+    Case("yaml-nested-too-deeply", config_file("seed: " + "[" * 5000 + "]" * 5000), "config.yaml: not valid YAML: nested too deeply"),
+    Case("seed-beyond-numpy", top(seed=10**30), "config.yaml: seed: must be <= 4294967295"),
+    Case("seed-float", top(seed=1.0), "config.yaml: seed: must be integer, got 1.0"),
+    Case("epochs-whole-float", override("linear", epochs=2.0), "training.overrides.linear.epochs: must be integer, got 2.0"),
+    Case("lr-nan", override("linear", lr=float("nan")), "training.overrides.linear.lr: must be number, got nan"),
+    Case("lr-inf", override("semgcn", lr=float("inf")), "training.overrides.semgcn.lr: must be number, got inf"),
+    Case("validation-fraction-nan", training(validation_fraction=float("nan")), "training.validation_fraction: must be number, got nan"),
+    Case("model-unicode", top(models=["lineär"]), "config.yaml: models.0: must be one of linear"),
+    Case("model-empty", top(models=[""]), "config.yaml: models.0: must be one of linear"),
+    Case("lift-name-dotdot", _lift_named(".."), "config.yaml: lift: '..' does not match"),
+    Case("lift-name-slash", _lift_named("a/../../b"), "config.yaml: lift: 'a/../../b' does not match"),
+    Case("lift-name-space", _lift_named("my clip"), "config.yaml: lift: 'my clip' does not match"),
+    Case("lift-name-newline", _lift_named("clip\n"), "config.yaml: lift.clip\\n: holds a control character"),
+    Case("path-newline", train_with(lambda config: config["data"].update(h36m="resources/demo\nh36m")), "config.yaml: data.h36m: holds a control character"),
+    Case("visualization-subject-shell", _visualization(subject="S9; touch MARKER"), "visualization.subject: must be one of S1, S5"),
+    Case("visualization-sequence-path", _visualization(sequence="../../Walking"), "visualization.sequence: '../../Walking' does not match"),
+]  # fmt: skip
+
 CLI = [
     Case("cli-unknown-model", plain(lambda c: ["train", "--config", "config.yaml", "--model", "resnet", "--input", "cpn", "--poses-3d", "a", "--poses-2d", "b", "--out", f"{c.out}/m.pt"]), "invalid choice: 'resnet'"),
     Case("cli-unknown-input", plain(lambda c: ["evaluate", "--config", "config.yaml", "--model", "linear", "--input", "hrnet", "--poses-3d", "a", "--poses-2d", "b", "--checkpoint", "c", "--out", f"{c.out}/m.parquet"]), "invalid choice: 'hrnet'"),
@@ -759,6 +798,7 @@ def _foreign(path: Path) -> Path:
 CATALOGUE = {
     "hostile": HOSTILE,
     "config": CONFIG,
+    "config-fuzzed": CONFIG_FUZZED,
     "cli": CLI,
     "readers": READERS,
     "convert-fuzzed": CONVERT_FUZZED,

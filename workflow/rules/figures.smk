@@ -42,7 +42,7 @@ rule error_over_time:
         "../../envs/pose3d.yaml"
     shell:
         "pose3d viz error-over-time --checkpoints {input.checkpoints} --poses-2d {input.poses_2d}"
-        " --poses-3d {input.poses_3d} --subject {params.viz[subject]} --sequence {params.viz[sequence]:q}"
+        " --poses-3d {input.poses_3d} --subject {params.viz[subject]:q} --sequence {params.viz[sequence]:q}"
         " --camera {params.viz[camera]} --tracking {input.tracking} --out {output} > {log} 2>&1"
 
 
@@ -64,7 +64,7 @@ rule animate:
         "../../envs/pose3d.yaml"
     shell:
         "pose3d viz animate --checkpoint {input.checkpoint} --poses-3d {input.poses_3d} --poses-2d {input.poses_2d}"
-        " --subject {wildcards.subject} --sequence {wildcards.sequence} --camera {wildcards.camera}"
+        " --subject {wildcards.subject} --sequence {wildcards.sequence:q} --camera {wildcards.camera}"
         " --start {params.viz[start]} --frames {params.viz[frames]} --downsample {params.viz[downsample]}"
         " --fps {params.viz[fps]} --size {params.viz[size]} --bitrate {params.viz[bitrate]}"
         " --tracking {input.tracking} --out {output} > {log} 2>&1"
