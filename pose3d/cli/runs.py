@@ -7,8 +7,30 @@ import json
 from typing import Any
 
 from pose3d.cli.arguments import positive_int
-from pose3d.config.choices import INPUTS_2D, LAYOUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
+from pose3d.config.choices import DEVICES, INPUTS_2D, LAYOUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
 from pose3d.core.errors import InputError
+
+#: Settings that pick code paths, with the values they may take (the rest are the checked config's numbers).
+_SETTINGS_CHOICES = {"model": MODEL_NAMES, "input_2d": INPUTS_2D, "device": DEVICES}
+_SETTINGS_SUBJECTS = ("train_subjects", "test_subjects")
+
+
+def _check_settings(settings: Any) -> dict[str, Any]:
+    """``--settings`` as resolved run settings: a JSON object naming a known model, 2D input and device and
+    non-empty subject lists (a hand-edited one fails here, not deep in training)."""
+    if not isinstance(settings, dict):
+        raise InputError("--settings", "expected the JSON object of resolved run settings the workflow passes")
+    missing = [key for key in (*_SETTINGS_CHOICES, *_SETTINGS_SUBJECTS) if key not in settings]
+    if missing:
+        raise InputError("--settings", f"missing {', '.join(missing)} (resolved run settings name them all)")
+    for key, allowed in _SETTINGS_CHOICES.items():
+        if settings[key] not in allowed:
+            raise InputError("--settings", f"{key}: must be one of {', '.join(allowed)}, got {settings[key]!r}")
+    for key in _SETTINGS_SUBJECTS:
+        subjects = settings[key]
+        if not (isinstance(subjects, list) and subjects and all(isinstance(s, str) for s in subjects)):
+            raise InputError("--settings", f"{key}: must be a non-empty list of subject names, got {subjects!r}")
+    return settings
 
 
 def _load_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -20,9 +42,7 @@ def _load_settings(args: argparse.Namespace) -> dict[str, Any]:
             settings = json.loads(args.settings)
         except json.JSONDecodeError as err:
             raise InputError("--settings", f"not valid JSON ({err})") from None
-        if not isinstance(settings, dict) or not {"model", "input_2d", "device"} <= set(settings):
-            raise InputError("--settings", "expected the JSON object of resolved run settings the workflow passes")
-        return settings
+        return _check_settings(settings)
     if not (args.model and args.input):
         raise InputError("--config", "needs --model and --input")
     return resolve_run(load_config(args.config), args.model, args.input)

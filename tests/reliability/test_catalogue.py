@@ -556,6 +556,20 @@ def _visualization(**values: Any) -> Callable[[Context], list[str]]:
     return train_with(lambda config: config["visualization"].update(values))
 
 
+def settings_json(edit: Callable[[dict[str, Any]], Any]) -> Callable[[Context], list[str]]:
+    """``pose3d evaluate --settings`` with the resolved settings of linear on cpn changed by ``edit``."""
+
+    def argv(c: Context) -> list[str]:
+        from pose3d.config.settings import resolve_run
+
+        settings = resolve_run(repo_config(), "linear", "cpn")
+        edit(settings)
+        tables = c.tables
+        return ["evaluate", "--settings", json.dumps(settings), "--checkpoint", str(write_torch(c.tmp / "model.pt", ours("linear", linear_size=8))), "--poses-3d", str(tables["poses_3d"]), "--poses-2d", str(tables["poses_2d_cpn"]), "--out", f"{c.out}/metrics.parquet"]  # fmt: skip
+
+    return argv
+
+
 def _tagged_config(c: Context) -> list[str]:
     path = c.tmp / "config.yaml"
     path.write_text(f"seed: !!python/object/apply:os.system ['touch {c.marker}']\n")
@@ -581,6 +595,11 @@ CONFIG_FUZZED = [
     Case("lift-name-newline", _lift_named("clip\n"), "config.yaml: lift.clip\\n: holds a control character"),
     Case("path-newline", train_with(lambda config: config["data"].update(h36m="resources/demo\nh36m")), "config.yaml: data.h36m: holds a control character"),
     Case("visualization-subject-shell", _visualization(subject="S9; touch MARKER"), "visualization.subject: must be one of S1, S5"),
+    Case("settings-missing-subjects", settings_json(lambda s: s.pop("test_subjects")), "--settings: missing test_subjects"),
+    Case("settings-no-test-subjects", settings_json(lambda s: s.update(test_subjects=[])), "--settings: test_subjects: must be a non-empty list of subject names, got []"),
+    Case("settings-subjects-a-string", settings_json(lambda s: s.update(train_subjects="S1")), "--settings: train_subjects: must be a non-empty list of subject names, got 'S1'"),
+    Case("settings-unknown-device", settings_json(lambda s: s.update(device="tpu")), "--settings: device: must be one of auto, cpu, cuda, got 'tpu'"),
+    Case("settings-unknown-model", settings_json(lambda s: s.update(model="resnet")), "--settings: model: must be one of linear,"),
     Case("visualization-sequence-path", _visualization(sequence="../../Walking"), "visualization.sequence: '../../Walking' does not match"),
 ]  # fmt: skip
 
