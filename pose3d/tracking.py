@@ -30,10 +30,11 @@ import numpy as np
 import pandas as pd
 import torch
 from filelock import FileLock
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from pose3d.core.atomic import atomic_path
-from pose3d.core.errors import InputError
+from pose3d.core.errors import InputError, one_line
 from pose3d.core.progress import on_terminal
 from pose3d.core.safe_load import load_torch
 from pose3d.data.h36m import ACTIONS
@@ -145,7 +146,17 @@ def _create_experiment(client: MlflowClient, tracking_uri: str, experiment: str)
 def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -> str:
     """Create store and experiment, record where they are for the jobs that log to them, and return
     the address of the model comparison in the UI (``mlflow ui``'s default address for a local store)."""
-    experiment_id = ensure_experiment(tracking_uri, experiment)
+    for option, value in (("--tracking-uri", tracking_uri), ("--experiment", experiment)):
+        if not value.strip():
+            raise InputError(option, "must not be empty")
+    try:
+        experiment_id = ensure_experiment(tracking_uri, experiment)
+    except MlflowException as err:  # an unknown URI scheme, a store MLflow no longer writes, a bad name
+        raise InputError(
+            "--tracking-uri", f"MLflow cannot use {tracking_uri!r}: {one_line(err.message, 300)}"
+        ) from None
+    except OSError as err:  # the store's folder cannot be made (a file in the way, no permission)
+        raise InputError("--tracking-uri", f"cannot create the store {tracking_uri!r}: {err.strerror or err}") from None
     record = {"tracking_uri": tracking_uri, "experiment": experiment, "experiment_id": experiment_id}
     with atomic_path(out, suffix=".json") as tmp:
         tmp.write_text(json.dumps(record, indent=2))

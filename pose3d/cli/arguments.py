@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def positive_int(text: str) -> int:
@@ -26,5 +28,25 @@ def file_ending(*suffixes: str) -> Callable[[str], str]:
         if Path(text).suffix not in suffixes:
             raise argparse.ArgumentTypeError(f"{text}: the file name must end in {' or '.join(suffixes)}")
         return text
+
+    return parse
+
+
+def config_setting(kind: type, *keys: str) -> Callable[[str], Any]:
+    """A parser of a ``kind`` number within the config schema's range for the setting at ``keys`` (NaN is
+    refused). The schema is read when the option is given, so that ``pose3d`` starts without YAML."""
+
+    def parse(text: str) -> Any:
+        from pose3d.config.schema import setting_range
+
+        low, high = setting_range(*keys)
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {'whole ' if kind is int else ''}number: {text!r}") from None
+        if not low <= value <= high:
+            allowed = f"at least {low}" if high == math.inf else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text}")
+        return value
 
     return parse

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from pose3d.cli.arguments import config_setting
 from pose3d.config.choices import DEMO_SIZES
 
 
@@ -65,7 +66,9 @@ def register(commands: Any) -> None:
     demo = commands.add_parser("demo-data", help="write the embedded demo dataset in raw H36M formats")
     demo.add_argument("--out", default="resources/demo", help="output folder (default: %(default)s)")
     demo.add_argument("--size", default="small", choices=DEMO_SIZES, help="dataset size (default: %(default)s)")
-    demo.add_argument("--seed", type=int, default=0, help="seed of every random draw (default: %(default)s)")
+    demo.add_argument(
+        "--seed", type=config_setting(int, "seed"), default=0, help="seed of every random draw (default: %(default)s)"
+    )
     demo.set_defaults(handler=_demo_data)
 
     convert = commands.add_parser("convert", help="convert raw inputs to Parquet").add_subparsers(

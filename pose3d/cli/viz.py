@@ -4,11 +4,10 @@ GIF or MP4) and ``viz error-over-time`` (per-frame MPJPE of several models)."""
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 from typing import Any
 
-from pose3d.cli.arguments import file_ending
+from pose3d.cli.arguments import config_setting, file_ending
 from pose3d.config.choices import ANIMATION_SUFFIXES
 from pose3d.core.errors import InputError
 
@@ -16,20 +15,8 @@ CAMERA_CHOICES = ("0", "1", "2", "3", "54138969", "55011271", "58860488", "60457
 
 
 def _setting(kind: type, key: str) -> Any:
-    """A parser of a ``kind`` number within the config schema's range for ``visualization.<key>`` (NaN is
-    refused). The schema is read when the option is given, so that ``pose3d`` starts without YAML."""
-
-    def parse(text: str) -> Any:
-        from pose3d.config.schema import setting_range
-
-        low, high = setting_range("visualization", key)
-        value = kind(text)
-        if not low <= value <= high:
-            allowed = f"at least {low:g}" if high == math.inf else f"from {low:g} to {high:g}"
-            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text}")
-        return value
-
-    return parse
+    """A parser of a ``kind`` number within the config schema's range for ``visualization.<key>``."""
+    return config_setting(kind, "visualization", key)
 
 
 def _animate(args: argparse.Namespace) -> None:

@@ -49,9 +49,12 @@ _Validator = validators.extend(
 )
 
 
-def setting_range(section: str, key: str) -> tuple[float, float]:
-    """(minimum, maximum) the schema allows for the number ``<section>.<key>`` (infinite where it sets none)."""
-    spec = schema()["properties"][section]["properties"][key]
+def setting_range(*keys: str) -> tuple[float, float]:
+    """(minimum, maximum) the schema allows for the number at ``keys`` (e.g. ``"visualization", "fps"``;
+    infinite where it sets none)."""
+    spec = schema()
+    for key in keys:
+        spec = spec["properties"][key]
     return spec.get("minimum", -math.inf), spec.get("maximum", math.inf)
 
 

@@ -600,6 +600,11 @@ CONFIG_FUZZED = [
     Case("settings-subjects-a-string", settings_json(lambda s: s.update(train_subjects="S1")), "--settings: train_subjects: must be a non-empty list of subject names, got 'S1'"),
     Case("settings-unknown-device", settings_json(lambda s: s.update(device="tpu")), "--settings: device: must be one of auto, cpu, cuda, got 'tpu'"),
     Case("settings-unknown-model", settings_json(lambda s: s.update(model="resnet")), "--settings: model: must be one of linear,"),
+    Case("demo-seed-negative", plain(lambda c: ["demo-data", "--seed", "-1", "--size", "tiny", "--out", str(c.out)]), "--seed: must be from 0 to 4294967295, got -1"),
+    Case("demo-seed-float", plain(lambda c: ["demo-data", "--seed", "1e3", "--size", "tiny", "--out", str(c.out)]), "--seed: not a whole number: '1e3'"),
+    Case("tracking-unknown-scheme", plain(lambda c: ["tracking", "init", "--tracking-uri", "bogus://x", "--experiment", "e", "--out", f"{c.out}/experiment.json"]), "--tracking-uri: MLflow cannot use 'bogus://x'"),
+    Case("tracking-empty-experiment", plain(lambda c: ["tracking", "init", "--tracking-uri", f"sqlite:///{c.tmp}/mlflow.db", "--experiment", " ", "--out", f"{c.out}/experiment.json"]), "--experiment: must not be empty"),
+    Case("tracking-store-under-a-file", plain(lambda c: ["tracking", "init", "--tracking-uri", f"sqlite:///{_text_file(c.tmp / 'file', 'x')}/mlflow.db", "--experiment", "e", "--out", f"{c.out}/experiment.json"]), "--tracking-uri: cannot create the store"),
     Case("visualization-sequence-path", _visualization(sequence="../../Walking"), "visualization.sequence: '../../Walking' does not match"),
 ]  # fmt: skip
 
