@@ -131,6 +131,9 @@ def _check_options(path: Path, state: dict[str, torch.Tensor], model: str, optio
     kernels = {v.shape[-1] for k, v in state.items() if re.search(r"\.temporal\.0\.weight$", k) and v.ndim == 4}
     if len(kernels) == 1 and (kernel := kernels.pop()) != options["kernel_size"]:
         raise InputError(path, f"checkpoint has temporal kernel {kernel}; set kernel_size: {kernel}")
+    first = state.get("down.0.blocks.0.gcn.bias")  # the first level is ``channels`` wide
+    if first is not None and first.ndim == 1 and (width := first.shape[0]) != options["channels"]:
+        raise InputError(path, f"checkpoint has {width} channels; set channels: {width}")
     head = state.get("head.weight")
     if head is not None and head.ndim == 4 and (channels := head.shape[1]) != options["channels"]:
         raise InputError(path, f"checkpoint has {channels} channels; set channels: {channels}")
@@ -164,16 +167,19 @@ def import_checkpoint(source: str | Path, model: str, out: str | Path, layout_2d
     source = Path(source)
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; known: {', '.join(MODELS)}")
+    unknown = sorted(set(options) - set(MODELS[model].defaults))
+    if unknown:
+        raise InputError(source, f"a {model} model has no option {', '.join(unknown)}")
     options = {**MODELS[model].defaults, **options}
-    network = build(model, **options)
     content = _read(source)
     state = _release_state_dict(source, content)
     if model.startswith("tgraphnet"):
         state = _drop_unused(source, state)
     state = _rename(state, model)
+    _check_options(source, state, model, options)  # before building: a wrong width may not fit in memory
     if model == "tgraphnet":
         _fill_root_head(state, options["channels"])
-    _check_options(source, state, model, options)
+    network = build(model, **options)
     network.load_state_dict(_match(source, state, network.state_dict()))
     meta: dict[str, Any] = {"source": source.name}
     if isinstance(content, dict):

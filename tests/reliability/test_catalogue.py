@@ -240,11 +240,13 @@ def ours(model: str, **options: Any) -> dict[str, Any]:
     return {"model": model, "options": options, "state_dict": build(model, **options).state_dict()}
 
 
-def import_checkpoint(make: Callable[[Context, Path], Any], model: str = "semgcn") -> Callable[[Context], list[str]]:
+def import_checkpoint(
+    make: Callable[[Context, Path], Any], model: str = "semgcn", *options: str
+) -> Callable[[Context], list[str]]:
     def argv(c: Context) -> list[str]:
         source = c.tmp / "release.pth.tar"
         make(c, source)
-        return ["import-checkpoint", "--source", str(source), "--model", model, "--out", f"{c.out}/imported.pt"]
+        return ["import-checkpoint", "--source", str(source), "--model", model, *options, "--out", f"{c.out}/imported.pt"]  # fmt: skip
 
     return argv
 
@@ -605,6 +607,8 @@ CONFIG_FUZZED = [
     Case("tracking-unknown-scheme", plain(lambda c: ["tracking", "init", "--tracking-uri", "bogus://x", "--experiment", "e", "--out", f"{c.out}/experiment.json"]), "--tracking-uri: MLflow cannot use 'bogus://x'"),
     Case("tracking-empty-experiment", plain(lambda c: ["tracking", "init", "--tracking-uri", f"sqlite:///{c.tmp}/mlflow.db", "--experiment", " ", "--out", f"{c.out}/experiment.json"]), "--experiment: must not be empty"),
     Case("tracking-store-under-a-file", plain(lambda c: ["tracking", "init", "--tracking-uri", f"sqlite:///{_text_file(c.tmp / 'file', 'x')}/mlflow.db", "--experiment", "e", "--out", f"{c.out}/experiment.json"]), "--tracking-uri: cannot create the store"),
+    Case("import-channels-other-width", import_checkpoint(lambda c, p: write_torch(p, {"state_dict": build("tgraphnet", channels=16).state_dict()}), "tgraphnet", "--channels", "32"), "release.pth.tar: checkpoint has 16 channels; set channels: 16"),
+    Case("import-option-of-other-model", import_checkpoint(lambda c, p: write_torch(p, {"state_dict": build("linear", linear_size=8).state_dict()}), "linear", "--channels", "8"), "release.pth.tar: a linear model has no option channels"),
     Case("visualization-sequence-path", _visualization(sequence="../../Walking"), "visualization.sequence: '../../Walking' does not match"),
 ]  # fmt: skip
 
