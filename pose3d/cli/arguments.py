@@ -50,3 +50,10 @@ def config_setting(kind: type, *keys: str) -> Callable[[str], Any]:
         return value
 
     return parse
+
+
+def nonempty(text: str) -> str:
+    """A path that is not empty (an empty one would silently mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from pose3d.cli.arguments import config_setting
+from pose3d.cli.arguments import config_setting, nonempty
 from pose3d.config.choices import DEMO_SIZES
 
 
@@ -64,7 +64,7 @@ POSES_3D_HELP = "poses_3d.parquet from `pose3d convert h36m` (frame counts and c
 def register(commands: Any) -> None:
     """Add ``demo-data`` and ``convert ...`` to the ``pose3d`` subcommands."""
     demo = commands.add_parser("demo-data", help="write the embedded demo dataset in raw H36M formats")
-    demo.add_argument("--out", default="resources/demo", help="output folder (default: %(default)s)")
+    demo.add_argument("--out", type=nonempty, default="resources/demo", help="output folder (default: %(default)s)")
     demo.add_argument("--size", default="small", choices=DEMO_SIZES, help="dataset size (default: %(default)s)")
     demo.add_argument(
         "--seed", type=config_setting(int, "seed"), default=0, help="seed of every random draw (default: %(default)s)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from pose3d.cli.arguments import positive_int
@@ -97,6 +98,8 @@ def _baseline(args: argparse.Namespace) -> None:
 def _import_checkpoint(args: argparse.Namespace) -> None:
     from pose3d.models.checkpoints import import_checkpoint
 
+    if Path(args.out).resolve() == Path(args.source).resolve():
+        raise InputError("--out", f"{args.out} is the --source file; write the converted checkpoint elsewhere")
     options = {key: value for key, value in (("kernel_size", args.kernel_size), ("channels", args.channels)) if value}
     import_checkpoint(args.source, args.model, args.out, layout_2d=args.layout_2d, **options)
 

@@ -609,6 +609,8 @@ CONFIG_FUZZED = [
     Case("tracking-store-under-a-file", plain(lambda c: ["tracking", "init", "--tracking-uri", f"sqlite:///{_text_file(c.tmp / 'file', 'x')}/mlflow.db", "--experiment", "e", "--out", f"{c.out}/experiment.json"]), "--tracking-uri: cannot create the store"),
     Case("import-channels-other-width", import_checkpoint(lambda c, p: write_torch(p, {"state_dict": build("tgraphnet", channels=16).state_dict()}), "tgraphnet", "--channels", "32"), "release.pth.tar: checkpoint has 16 channels; set channels: 16"),
     Case("import-option-of-other-model", import_checkpoint(lambda c, p: write_torch(p, {"state_dict": build("linear", linear_size=8).state_dict()}), "linear", "--channels", "8"), "release.pth.tar: a linear model has no option channels"),
+    Case("import-out-is-source", plain(lambda c: ["import-checkpoint", "--source", str(write_torch(c.tmp / "release.pth", {"state_dict": build("linear").state_dict()})), "--model", "linear", "--out", str(c.tmp / "release.pth")]), "release.pth is the --source file"),
+    Case("demo-out-empty", plain(lambda c: ["demo-data", "--size", "tiny", "--out", ""]), "--out: must not be empty"),
     Case("visualization-sequence-path", _visualization(sequence="../../Walking"), "visualization.sequence: '../../Walking' does not match"),
 ]  # fmt: skip
 
