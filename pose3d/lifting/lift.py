@@ -28,7 +28,7 @@ from pose3d.lifting import readers
 from pose3d.lifting.detections import MAX_PIXELS, Detections, check_values
 from pose3d.lifting.tracks import Track, select, tracks
 from pose3d.models import MODELS
-from pose3d.models.checkpoints import load_checkpoint, test_window
+from pose3d.models.checkpoints import load_checkpoint, prediction_window
 from pose3d.models.predict import predict_keypoints, root_relative_prediction
 
 PARQUET = "poses_3d.parquet"
@@ -65,7 +65,7 @@ class Lifted:
 def trained_layout_2d(path: str | Path, checkpoint: dict[str, Any]) -> str:
     """The 2D keypoints a checkpoint was trained on (older files: from their 2D input; imports: Human3.6M's).
 
-    ``checkpoint``'s settings, when present, must be a dictionary (:func:`test_window` checks it).
+    ``checkpoint``'s settings, when present, must be a dictionary (:func:`prediction_window` checks it).
     """
     input_2d = checkpoint.get("settings", {}).get("input_2d", "cpn")
     default = INPUT_LAYOUT_2D.get(input_2d, "h36m") if isinstance(input_2d, str) else None
@@ -109,7 +109,7 @@ def lift_keypoints(
     model, content = load_checkpoint(checkpoint)
     name = content["model"]
     spec = MODELS[name]
-    test_chunk, test_pad = test_window(checkpoint, content)
+    test_chunk, test_pad = prediction_window(checkpoint, content)
     trained = trained_layout_2d(checkpoint, content)
     detections = readers.read(keypoints, format, video)
     _check_keypoints(detections)

@@ -222,7 +222,7 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     return network.eval(), content
 
 
-def test_window(path: str | Path, content: dict[str, Any]) -> tuple[int, int]:
+def prediction_window(path: str | Path, content: dict[str, Any]) -> tuple[int, int]:
     """The test chunk and padding a checkpoint's settings give; a temporal model's must make its window."""
     settings = content.get("settings", {})
     if not isinstance(settings, dict):
@@ -235,6 +235,3 @@ def test_window(path: str | Path, content: dict[str, Any]) -> tuple[int, int]:
             path, f"settings test_chunk {chunk!r} + 2 x test_pad {pad!r} is not the model's {frames}-frame window"
         )
     return chunk, pad
-
-
-test_window.__test__ = False  # type: ignore[attr-defined]  # keep pytest from collecting it when imported

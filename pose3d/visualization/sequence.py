@@ -16,7 +16,7 @@ from pose3d.data.loader import Clips, load_h36m
 from pose3d.data.skeleton import Skeleton
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import MODELS
-from pose3d.models.checkpoints import load_checkpoint, test_window
+from pose3d.models.checkpoints import load_checkpoint, prediction_window
 from pose3d.models.predict import predict, root_relative, root_relative_prediction
 from pose3d.visualization.animation import Scene, world_view
 from pose3d.visualization.palette import model_color
@@ -85,7 +85,7 @@ def predict_sequence(
     model, saved = load_checkpoint(checkpoint)
     name = saved["model"]
     spec = MODELS[name]
-    test_chunk, test_pad = test_window(checkpoint, saved)
+    test_chunk, test_pad = prediction_window(checkpoint, saved)
     settings = saved.get("settings", {})
     camera = resolve_camera(camera, poses_2d)
     clip = _clip(load_h36m(poses_3d, poses_2d, [subject], num_joints=spec.num_joints), sequence, camera, poses_2d)
