@@ -14,10 +14,10 @@ from test_train import settings
 from pose3d.cli import main
 from pose3d.data.skeleton import H36M_16
 from pose3d.evaluation.evaluate import evaluate, evaluate_mean_pose
-from pose3d.evaluation.tables import write_tables
+from pose3d.evaluation.tables import read_metrics, write_tables
 from pose3d.training.loop import train
 from pose3d.visualization.animation import lifted_scene, render_animation
-from pose3d.visualization.charts import per_action_figure, per_joint_figure, training_curves_figure
+from pose3d.visualization.charts import per_action_figure, per_joint_figure, training_curves_figure, training_record
 from pose3d.visualization.palette import CENTRE_COLOR, LEFT_COLOR, RIGHT_COLOR, model_color
 
 
@@ -132,7 +132,7 @@ def test_bad_sequence_exits_2_with_one_line(
 
 def test_per_action_chart_keeps_models_readable_beside_the_baseline(results: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "per_action.png"
-    per_action_figure(results["metrics"], out)
+    per_action_figure(read_metrics(results["metrics"]), results["metrics"], out)
     image = np.asarray(Image.open(out).convert("RGB"))
     top, bottom = image[: image.shape[0] * 45 // 100], image[image.shape[0] * 45 // 100 :]
     for half in (top, bottom):  # MPJPE and P-MPJPE panels both show both models' bars
@@ -145,11 +145,11 @@ def test_per_action_chart_keeps_models_readable_beside_the_baseline(results: dic
 
 
 def test_per_joint_chart_and_training_curves(results: dict[str, Path], tmp_path: Path) -> None:
-    per_joint_figure(results["metrics"], tmp_path / "joints.png")
+    per_joint_figure(read_metrics(results["metrics"]), results["metrics"], tmp_path / "joints.png")
     joints = np.asarray(Image.open(tmp_path / "joints.png").convert("RGB"))
     assert share_of(joints, model_color("linear"), 10) > 0.005 and share_of(joints, model_color("semgcn"), 10) > 0.005
     checkpoints = [results["root"] / f"{model}-cpn/model.pt" for model in ("linear", "semgcn")]
-    training_curves_figure(checkpoints, tmp_path / "training.png")
+    training_curves_figure([training_record(c) for c in checkpoints], tmp_path / "training.png")
     curves = np.asarray(Image.open(tmp_path / "training.png").convert("RGB"))
     loss_panel, lr_panel = panels(curves, 2)  # both models use MSE: one loss panel, then the learning rate
     assert share_of(loss_panel, model_color("linear"), 10) > 0.0005

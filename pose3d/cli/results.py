@@ -14,6 +14,7 @@ def _tables(args: argparse.Namespace) -> None:
 
 def _figures(args: argparse.Namespace) -> None:
     from pose3d.cli.viz import log_to_runs, tracking_uri
+    from pose3d.evaluation.tables import read_metrics
     from pose3d.visualization.charts import (
         JOINT_METRIC,
         PER_ACTION_METRICS,
@@ -25,14 +26,14 @@ def _figures(args: argparse.Namespace) -> None:
     )
 
     uri = tracking_uri(args.tracking)
+    long = read_metrics(args.metrics)  # every input is read and checked once, before any figure is written
     for metric in (*PER_ACTION_METRICS, *([JOINT_METRIC] if args.per_joint else [])):
-        plotted_rows(args.metrics, metric)  # every input is read and checked before any figure is written
-    for checkpoint in args.checkpoints:
-        training_record(checkpoint)
-    per_action_figure(args.metrics, args.per_action)
+        plotted_rows(long, metric, args.metrics)
+    records = [training_record(checkpoint) for checkpoint in args.checkpoints]
+    per_action_figure(long, args.metrics, args.per_action)
     if args.per_joint:
-        per_joint_figure(args.metrics, args.per_joint)
-    training_curves_figure(args.checkpoints, args.training)
+        per_joint_figure(long, args.metrics, args.per_joint)
+    training_curves_figure(records, args.training)
     outputs = [path for path in (args.per_action, args.per_joint, args.training) if path]
     log_to_runs(uri, args.checkpoints, outputs)
 

@@ -24,7 +24,6 @@ from pose3d.core.errors import InputError, one_line  # noqa: E402
 from pose3d.core.safe_load import load_torch  # noqa: E402
 from pose3d.data.h36m import ACTIONS, FRAME_RATE  # noqa: E402
 from pose3d.data.skeleton import H36M_17  # noqa: E402
-from pose3d.evaluation.tables import read_metrics  # noqa: E402
 from pose3d.visualization.palette import bar_style, line_style, model_color, split_run  # noqa: E402
 
 BASELINE = "mean_pose"
@@ -45,13 +44,13 @@ PER_ACTION_METRICS = ("mpjpe", "p_mpjpe")
 JOINT_METRIC = "joint_mpjpe."
 
 
-def plotted_rows(metrics: str | Path, metric: str) -> pd.DataFrame:
-    """The Human3.6M rows of ``metric`` (of every per-joint error for :data:`JOINT_METRIC`); none is an InputError."""
-    long = read_metrics(metrics)
+def plotted_rows(long: pd.DataFrame, metric: str, source: str | Path) -> pd.DataFrame:
+    """The Human3.6M rows of ``metric`` (of every per-joint error for :data:`JOINT_METRIC`) in a metrics table read
+    from ``source`` (:func:`pose3d.evaluation.tables.read_metrics`); none is an InputError."""
     h36m = long[long["dataset"] == "h36m"]
     rows = h36m[h36m["metric"].str.startswith(metric) if metric == JOINT_METRIC else h36m["metric"] == metric]
     if rows.empty:
-        raise InputError(metrics, f"no Human3.6M {metric.rstrip('.')!r} rows to plot; re-run the evaluation")
+        raise InputError(source, f"no Human3.6M {metric.rstrip('.')!r} rows to plot; re-run the evaluation")
     return rows
 
 
@@ -102,14 +101,16 @@ def _legend_below(fig: plt.Figure, ax: Axes, baselines: Sequence[str]) -> None:
     fig.legend(handles, labels, loc="lower center", ncols=min(len(labels), 4), fontsize="small", frameon=False)
 
 
-def per_action_figure(metrics: str | Path, out: str | Path, metrics_shown: Sequence[str] = PER_ACTION_METRICS) -> None:
-    """One panel per metric: bars per action and run (Human3.6M), the baseline as reference marks."""
-    long = read_metrics(metrics)
+def per_action_figure(
+    long: pd.DataFrame, source: str | Path, out: str | Path, metrics_shown: Sequence[str] = PER_ACTION_METRICS
+) -> None:
+    """One panel per metric: bars per action and run (Human3.6M), the baseline as reference marks; ``long`` is
+    the metrics table read from ``source``."""
     table = long[long["dataset"] == "h36m"]
     runs = list(dict.fromkeys(table["run"]))
     fig, axes = plt.subplots(len(metrics_shown), 1, figsize=(13, 3.6 * len(metrics_shown) + 1.2), sharex=True)
     for ax, metric in zip(np.atleast_1d(axes), metrics_shown):
-        subset = plotted_rows(metrics, metric)
+        subset = plotted_rows(long, metric, source)
         wide = subset.pivot(index="action", columns="run", values="value").reindex([*ACTIONS, "Average"])
         _grouped_bars(ax, wide[[run for run in runs if run in wide.columns]], METRIC_LABELS.get(metric, metric))
     rows = 1 + (len(runs) - 1) // 4
@@ -118,9 +119,10 @@ def per_action_figure(metrics: str | Path, out: str | Path, metrics_shown: Seque
     _save(fig, out)
 
 
-def per_joint_figure(metrics: str | Path, out: str | Path) -> None:
-    """MPJPE per joint over every Human3.6M test frame (16-joint models have no Neck/Nose bar)."""
-    joints = plotted_rows(metrics, JOINT_METRIC)
+def per_joint_figure(long: pd.DataFrame, source: str | Path, out: str | Path) -> None:
+    """MPJPE per joint over every Human3.6M test frame (16-joint models have no Neck/Nose bar); ``long`` is the
+    metrics table read from ``source``."""
+    joints = plotted_rows(long, JOINT_METRIC, source)
     runs = list(dict.fromkeys(joints["run"]))
     wide = (
         joints.assign(joint=joints["metric"].str.removeprefix(JOINT_METRIC))
@@ -176,12 +178,12 @@ def training_record(path: str | Path) -> tuple[str, str, pd.DataFrame]:
     return f"{names[0]}-{names[1]}", names[2], history
 
 
-def training_curves_figure(checkpoints: Sequence[str | Path], out: str | Path) -> None:
-    """One panel per quantity: each training loss kind, the held-out MPJPE when selecting on it, the learning rate."""
-    histories = {}
-    for path in checkpoints:
-        run, loss_name, history = training_record(path)
-        histories[run] = (loss_name, history)
+def training_curves_figure(records: Sequence[tuple[str, str, pd.DataFrame]], out: str | Path) -> None:
+    """One panel per quantity: each training loss kind, the held-out MPJPE when selecting on it, the learning rate.
+
+    ``records`` are :func:`training_record` results, one per checkpoint.
+    """
+    histories = {run: (loss_name, history) for run, loss_name, history in records}
     panels: list[tuple[str, str | None, str]] = [
         ("train_loss", loss, LOSS_LABELS.get(loss, loss)) for loss in dict.fromkeys(v[0] for v in histories.values())
     ]
