@@ -21,9 +21,9 @@ import torch
 
 from pose3d.config.choices import MODEL_NAMES, PROFILES
 from pose3d.config.recipes import recipe
-from pose3d.data.windows import test_windows
 from pose3d.models import MODELS, build
 from pose3d.models.predict import predict_keypoints
+from pose3d.models.windows import test_windows
 
 UNBATCHED_FRAMES = 200
 

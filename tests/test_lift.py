@@ -223,9 +223,9 @@ def test_people_gaps_and_missing_joints(scene: Scene, tmp_path: Path, capsys: py
 
 
 def test_tgraphnet_windows_cover_any_length_once() -> None:
-    from pose3d.data.windows import test_windows
     from pose3d.models import build
     from pose3d.models.predict import predict_keypoints
+    from pose3d.models.windows import test_windows
 
     lengths = [1, 2, 30, 31, 32, 80, 81, 82, 140]
     starts = np.cumsum([0, *lengths])

@@ -1,4 +1,4 @@
-"""Tests for pose3d.data.windows: exact indices, edge replication, exactly-once scoring."""
+"""Tests for pose3d.models.windows: exact indices, edge replication, exactly-once scoring."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from pose3d.data import windows
+from pose3d.models import windows
 
 
 def _random_layout(rng: np.random.Generator, n_clips: int, max_len: int) -> np.ndarray:

@@ -11,8 +11,8 @@ from pose3d.core.progress import progress
 from pose3d.data.camera import ArrayT
 from pose3d.data.loader import Clips
 from pose3d.data.skeleton import Skeleton
-from pose3d.data.windows import test_windows
 from pose3d.models import MODELS
+from pose3d.models.windows import test_windows
 
 #: (frames, windows) per forward pass on each kind of device: single-frame models take frames,
 #: TGraphNet 81-frame windows. On the CPU a batch whose activations stay in cache is fastest: at

@@ -29,11 +29,11 @@ from pose3d.core.safe_load import load_torch
 from pose3d.core.seeding import seed_everything
 from pose3d.data.loader import Clips, load_h36m
 from pose3d.data.parquet_io import read_metadata
-from pose3d.data.windows import training_windows
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import MODELS, build
 from pose3d.models.predict import predict, root_relative, root_relative_prediction
 from pose3d.models.tgraphnet import TGraphNet
+from pose3d.models.windows import training_windows
 from pose3d.tracking import training_run
 from pose3d.training.step import TrainStep, build_optimizer
 
