@@ -18,10 +18,10 @@ import pyarrow as pa
 from pose3d.core.errors import InputError, one_line
 from pose3d.data.camera import CAMERA_IDS, intrinsics
 from pose3d.data.convert.checks import as_numeric, to_float32
-from pose3d.data.convert.table_schema import check_pose_table
 from pose3d.data.h36m import action_of
 from pose3d.data.parquet_io import build_table, coords_array, file_record, read_table, write_table
 from pose3d.data.skeleton import H36M_32, Skeleton
+from pose3d.data.table_schema import check_pose_table
 
 
 @dataclass(frozen=True)
