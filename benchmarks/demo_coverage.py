@@ -17,10 +17,10 @@ from pathlib import Path
 
 import cdflib
 
-from pose3d.data.demo.coverage import Coverage
-from pose3d.data.demo.sequences import SIZES, subject_sequences
-from pose3d.data.demo.writer import sequence_motion, subject_body
 from pose3d.data.h36m import SKIPPED_SEQUENCES, SUBJECTS_3D, TEST_SUBJECTS, action_of, feature_files
+from pose3d.demo.coverage import Coverage
+from pose3d.demo.sequences import SIZES, subject_sequences
+from pose3d.demo.writer import sequence_motion, subject_body
 
 
 def _group(subject: str) -> str:

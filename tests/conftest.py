@@ -214,8 +214,8 @@ def tiny_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     from pose3d.data.convert.h36m import convert_positions
     from pose3d.data.convert.hp3d import convert_3dhp
     from pose3d.data.convert.pw3d import convert_3dpw
-    from pose3d.data.demo import write_demo
     from pose3d.data.h36m import SUBJECTS_3D
+    from pose3d.demo import write_demo
 
     root = tmp_path_factory.mktemp("tiny-demo")
     write_demo(root / "raw", size="tiny", seed=0)

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from pose3d.data.camera import CAMERA_IDS, extrinsics, intrinsics, normalize_screen, project, world_to_camera
-from pose3d.data.demo import SIZES, write_demo
-from pose3d.data.demo.body import CONTACTS, ROTATING_JOINTS, forward_kinematics, make_body
-from pose3d.data.demo.coverage import Coverage, frame_features, heading_free
-from pose3d.data.demo.writer import subject_body
 from pose3d.data.h36m import ACTIONS, SUBJECTS_3D, TEST_SUBJECTS, action_of, feature_files, rename_sequence
 from pose3d.data.skeleton import H36M_17_FROM_3DHP, H36M_32, H36M_32_TO_17
+from pose3d.demo import SIZES, write_demo
+from pose3d.demo.body import CONTACTS, ROTATING_JOINTS, forward_kinematics, make_body
+from pose3d.demo.coverage import Coverage, frame_features, heading_free
+from pose3d.demo.writer import subject_body
 
 CPN = "data_2d_h36m_cpn_ft_h36m_dbb.npz"
 
@@ -218,7 +218,7 @@ def test_3dpw_file(demo: Path) -> None:
 
 
 def test_same_seed_same_bytes_other_seed_differs(demo: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="pose3d.data.demo.writer"):
+    with caplog.at_level(logging.INFO, logger="pose3d.demo.writer"):
         write_demo(tmp_path / "again", size="tiny", seed=0)
     logged = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("demo coverage, test: 4154 frames; trunk tilt >45 deg") for m in logged), logged

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from keypoint_files import in_layout
 
-from pose3d.data.demo.detector import coco_keypoints
 from pose3d.data.layouts import coco_to_h36m, to_h36m17
 from pose3d.data.skeleton import COCO_17, H36M_17
+from pose3d.demo.detector import coco_keypoints
 
 
 def _coco(rng: np.random.Generator) -> np.ndarray:
@@ -49,8 +49,8 @@ def test_missing_keypoint_makes_its_joints_missing() -> None:
 
 
 def test_demo_face_keypoints_sit_on_the_head() -> None:
-    from pose3d.data.demo.body import ROTATING_JOINTS, forward_kinematics
-    from pose3d.data.demo.writer import subject_body
+    from pose3d.demo.body import ROTATING_JOINTS, forward_kinematics
+    from pose3d.demo.writer import subject_body
 
     rng = np.random.default_rng(0)
     angles = rng.uniform(-0.3, 0.3, (50, len(ROTATING_JOINTS), 3))

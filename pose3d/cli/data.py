@@ -10,7 +10,7 @@ from pose3d.config.choices import DEMO_SIZES
 
 
 def _demo_data(args: argparse.Namespace) -> None:
-    from pose3d.data.demo import write_demo
+    from pose3d.demo import write_demo
 
     write_demo(args.out, size=args.size, seed=args.seed)
 

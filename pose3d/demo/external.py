@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from pose3d.data.camera import normalize_screen, project
-from pose3d.data.demo.body import make_body
-from pose3d.data.demo.motion import animate
-from pose3d.data.demo.sequences import HP3D_SEQUENCES, PW3D_VIDEOS, external_frames
-from pose3d.data.demo.signals import event_mask, smooth_noise
 from pose3d.data.skeleton import H36M_17_FROM_3DHP, H36M_32_TO_17
+from pose3d.demo.body import make_body
+from pose3d.demo.motion import animate
+from pose3d.demo.sequences import HP3D_SEQUENCES, PW3D_VIDEOS, external_frames
+from pose3d.demo.signals import event_mask, smooth_noise
 
 _HP3D_STREAM = 1003
 _PW3D_STREAM = 1004

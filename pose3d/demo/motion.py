@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pose3d.data.demo.body import ROTATING_JOINTS, Body, forward_kinematics, ground
-from pose3d.data.demo.postures import BODY_CHANNELS, BODY_POSTURES, LEVELS, posture_sequence
-from pose3d.data.demo.signals import keyframe_track, smooth_noise
-from pose3d.data.demo.styles import ARM_CHANNELS, ARM_POSTURES, STYLES, Style
 from pose3d.data.h36m import FRAME_RATE
+from pose3d.demo.body import ROTATING_JOINTS, Body, forward_kinematics, ground
+from pose3d.demo.postures import BODY_CHANNELS, BODY_POSTURES, LEVELS, posture_sequence
+from pose3d.demo.signals import keyframe_track, smooth_noise
+from pose3d.demo.styles import ARM_CHANNELS, ARM_POSTURES, STYLES, Style
 
 _K = {joint: k for k, joint in enumerate(ROTATING_JOINTS)}
 #: Joint indices per side: hip, knee, ankle, clavicle, shoulder, elbow, wrist; and the side sign

@@ -1,7 +1,7 @@
 """What each Human3.6M action looks like in the demo data: arm postures, body postures, locomotion.
 
 Angles are in degrees and anatomical: flexion forward, abduction away from the midline, internal
-rotation of the upper arm; :mod:`pose3d.data.demo.motion` turns them into joint rotations.
+rotation of the upper arm; :mod:`pose3d.demo.motion` turns them into joint rotations.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ ARM_POSTURES: dict[str, ArmPosture] = {
     "lap": ArmPosture(35, 12, 20, 45, (2.0, 8.0), hang=0.2, jitter=8),
     "table": ArmPosture(30, 10, 40, 85, (1.5, 4.0), bend=8.0, hang=0.3, jitter=8),
     "leash": ArmPosture(30, 10, 0, 30, (2.0, 8.0), swing=0.2, bend=5.0, hang=0.5, jitter=8),
-    # Arms that go with body postures (see pose3d.data.demo.postures).
+    # Arms that go with body postures (see pose3d.demo.postures).
     "floor": ArmPosture(-5, 10, 10, 10, (1.0, 3.0), hang=1.0, jitter=10, both=True),
     "knees": ArmPosture(25, 12, 25, 35, (1.0, 4.0), hang=0.7, jitter=8, both=True),
     "prop": ArmPosture(-5, 20, -10, 5, (3.0, 10.0), jitter=8, both=True),  # hands on the floor behind

@@ -3,7 +3,7 @@
 Users without the licence-restricted recordings run the whole pipeline on it.
 """
 
-from pose3d.data.demo.sequences import SIZES
-from pose3d.data.demo.writer import write_demo
+from pose3d.demo.sequences import SIZES
+from pose3d.demo.writer import write_demo
 
 __all__ = ["SIZES", "write_demo"]

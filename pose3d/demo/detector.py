@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pose3d.data.demo.signals import event_mask, smooth_noise
 from pose3d.data.h36m import FRAME_RATE
 from pose3d.data.skeleton import COCO_17, H36M_17
+from pose3d.demo.signals import event_mask, smooth_noise
 
 
 @dataclass(frozen=True)

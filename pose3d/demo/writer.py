@@ -19,14 +19,14 @@ from tqdm import tqdm
 from pose3d.core.atomic import atomic_path
 from pose3d.core.progress import progress
 from pose3d.data.camera import CAMERA_IDS, extrinsics, intrinsics, project, world_to_camera
-from pose3d.data.demo.body import Body, angles_record, make_body
-from pose3d.data.demo.coverage import Coverage
-from pose3d.data.demo.detector import COCO_ERRORS, coco_keypoints, detect
-from pose3d.data.demo.external import mpi_inf_3dhp, pw3d
-from pose3d.data.demo.motion import Motion, animate
-from pose3d.data.demo.sequences import BORROWED_RIG, DETECTION_ONLY, SIZES, Sequence, frame_count, subject_sequences
 from pose3d.data.h36m import SKIPPED_SEQUENCES, SUBJECTS_3D, TEST_SUBJECTS
 from pose3d.data.skeleton import COCO_17, H36M_17, H36M_32_TO_17
+from pose3d.demo.body import Body, angles_record, make_body
+from pose3d.demo.coverage import Coverage
+from pose3d.demo.detector import COCO_ERRORS, coco_keypoints, detect
+from pose3d.demo.external import mpi_inf_3dhp, pw3d
+from pose3d.demo.motion import Motion, animate
+from pose3d.demo.sequences import BORROWED_RIG, DETECTION_ONLY, SIZES, Sequence, frame_count, subject_sequences
 
 log = logging.getLogger(__name__)
 
