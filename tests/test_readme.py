@@ -33,7 +33,7 @@ from test_checkpoints import release_semgcn_state, release_tgraphnet_state, save
 from workflow_helpers import REPO, job_counts, run_snakemake, small_config
 
 from pose3d.models import build
-from pose3d.models.checkpoints import load_checkpoint
+from pose3d.runs import Checkpoint
 
 README = REPO / "README.md"
 CI = REPO / ".ci" / "run"
@@ -147,11 +147,11 @@ COVERED_ELSEWHERE = {
         " and reads every run through its REST API"
     ),
     "pip install snakemake-executor-plugin-slurm==2.8.0": (
-        "needs a SLURM cluster; workflow/scripts/slurm_local_cluster.sh installs it and runs the profile on a"
+        "needs a SLURM cluster; profiles/slurm/local_cluster.sh installs it and runs the profile on a"
         " real single-node cluster (as root, so not from the test suite)"
     ),
     "POSE3D_MLFLOW_URI=http://mlflow-host:5000 snakemake --profile profiles/slurm results/tables/mpjpe.csv": (
-        "needs a SLURM cluster and a tracking server; workflow/scripts/slurm_local_cluster.sh runs the same"
+        "needs a SLURM cluster and a tracking server; profiles/slurm/local_cluster.sh runs the same"
         " profile on a real single-node cluster"
     ),
 }
@@ -275,8 +275,8 @@ def test_readme_commands_run_exactly_their_jobs(built: Path) -> None:
     assert tables[0].split(",") == ["action", "semgcn-cpn", "tgraphnet-cpn", "mean_pose-cpn"]
     assert tables[-1].startswith("Average,")
     for name, kernel in (("semgcn", None), ("tgraphnet", 5)):
-        model, saved = load_checkpoint(built / f"results/imported/{name}.pt")
-        assert saved["model"] == name and saved["options"].get("kernel_size") == kernel
+        saved = Checkpoint.load(built / f"results/imported/{name}.pt")
+        assert saved.model == name and saved.options.get("kernel_size") == kernel
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prove profiles/slurm on a throwaway single-node SLURM cluster on this machine.
 #
-#   sudo bash workflow/scripts/slurm_local_cluster.sh        # root needed; Debian 12 (bookworm)
+#   sudo bash profiles/slurm/local_cluster.sh        # root needed; Debian 12 (bookworm)
 #
 # What it does, in order:
 #   1. apt-get installs slurm-wlm (slurmctld + slurmd + client tools), munge, slurmdbd and
@@ -155,7 +155,7 @@ read -r NODE CPUS MEM < <(slurmd -C | awk '
 log "writing $SLURM_CONF: node $NODE, $CPUS CPUs, $MEM MB, partition $PARTITION"
 
 cat >"$ETC/slurm.conf" <<EOF
-# One-node test cluster written by workflow/scripts/slurm_local_cluster.sh
+# One-node test cluster written by profiles/slurm/local_cluster.sh
 ClusterName=$CLUSTER
 SlurmctldHost=$NODE(127.0.0.1)
 SlurmUser=root
