@@ -30,7 +30,7 @@ def trained(key):
 
 wildcard_constraints:
     model="|".join(trained("model")),
-    input="|".join(trained("input")),
+    source="|".join(trained("input")),
 
 
 def all_subjects():
@@ -53,18 +53,18 @@ def raw_input(key):
 
 
 def runs():
-    """Run names (model-input) in table column order: inputs outer, models inner."""
+    """Run names (model-source, source: the 2D input) in table column order: 2D inputs outer, models inner."""
     return [f"{model}-{inp}" for inp in config["inputs"] for model in config["models"]]
 
 
 def run_settings(wildcards):
     """Resolved settings of one run as JSON (Snakemake reruns a job when they change)."""
-    return json.dumps(resolve_run(config, wildcards.model, wildcards.input), sort_keys=True)
+    return json.dumps(resolve_run(config, wildcards.model, wildcards.source), sort_keys=True)
 
 
 def train_settings(wildcards):
     """Resolved settings of one run without the evaluation-only ones (flip test), as JSON."""
-    return json.dumps(training_settings(resolve_run(config, wildcards.model, wildcards.input)), sort_keys=True)
+    return json.dumps(training_settings(resolve_run(config, wildcards.model, wildcards.source)), sort_keys=True)
 
 
 def train_priority(wildcards):
@@ -76,7 +76,7 @@ def train_priority(wildcards):
 
 def poses_2d(wildcards):
     """The Parquet table of the run's 2D input."""
-    return f"{DATA}/h36m/poses_2d_{wildcards.input}.parquet"
+    return f"{DATA}/h36m/poses_2d_{wildcards.source}.parquet"
 
 
 def cross_dataset(key, name):
@@ -137,7 +137,7 @@ def lift_options(wildcards):
     return " ".join(options)
 
 
-def animation(ext, run="{model}-{input}"):
+def animation(ext, run="{model}-{source}"):
     """Path of the configured sequence's animation of a run (``ext``: gif, mp4 or html)."""
     viz = config["visualization"]
     name = f"{viz['subject']}_{viz['sequence'].replace(' ', '_')}_{viz['camera']}"

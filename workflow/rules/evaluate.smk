@@ -1,19 +1,19 @@
 rule evaluate:
     input:
-        checkpoint="results/models/{model}-{input}/model.pt",
+        checkpoint="results/models/{model}-{source}/model.pt",
         poses_3d=f"{DATA}/h36m/poses_3d.parquet",
         poses_2d=poses_2d,
         tracking=TRACKING_FILE,
         hp3d=cross_dataset("3dhp", "3dhp"),
         pw3d=cross_dataset("3dpw", "3dpw"),
     output:
-        "results/eval/{model}-{input}/metrics.parquet",
+        "results/eval/{model}-{source}/metrics.parquet",
     params:
         settings=run_settings,
     log:
-        "results/logs/evaluate/{model}-{input}.log",
+        "results/logs/evaluate/{model}-{source}.log",
     benchmark:
-        "results/benchmarks/evaluate/{model}-{input}.tsv"
+        "results/benchmarks/evaluate/{model}-{source}.tsv"
     threads: 1
     resources:
         gpu=1 if config["training"]["device"] == "cuda" else 0,
@@ -31,16 +31,16 @@ rule baseline:
         poses_3d=f"{DATA}/h36m/poses_3d.parquet",
         poses_2d=poses_2d,
     output:
-        "results/eval/mean_pose-{input}/metrics.parquet",
+        "results/eval/mean_pose-{source}/metrics.parquet",
     params:
         train=config["data"]["train_subjects"],
         test=config["data"]["test_subjects"],
     log:
-        "results/logs/evaluate/mean_pose-{input}.log",
+        "results/logs/evaluate/mean_pose-{source}.log",
     benchmark:
-        "results/benchmarks/evaluate/mean_pose-{input}.tsv"
+        "results/benchmarks/evaluate/mean_pose-{source}.tsv"
     conda:
         "../../envs/pose3d.yaml"
     shell:
-        "pose3d baseline --input {wildcards.input} --poses-3d {input.poses_3d} --poses-2d {input.poses_2d}"
+        "pose3d baseline --input {wildcards.source} --poses-3d {input.poses_3d} --poses-2d {input.poses_2d}"
         " --train-subjects {params.train} --test-subjects {params.test} --out {output} > {log} 2>&1"

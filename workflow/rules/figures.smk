@@ -48,18 +48,18 @@ rule error_over_time:
 
 rule animate:
     input:
-        checkpoint="results/models/{model}-{input}/model.pt",
+        checkpoint="results/models/{model}-{source}/model.pt",
         poses_3d=f"{DATA}/h36m/poses_3d.parquet",
         poses_2d=poses_2d,
         tracking=TRACKING_FILE,
     output:
-        "results/figures/{model}-{input}/{subject}_{sequence}_{camera}.{ext}",
+        "results/figures/{model}-{source}/{subject}_{sequence}_{camera}.{ext}",
     params:
         viz=config["visualization"],
     log:
-        "results/logs/animate/{model}-{input}_{subject}_{sequence}_{camera}.{ext}.log",
+        "results/logs/animate/{model}-{source}_{subject}_{sequence}_{camera}.{ext}.log",
     benchmark:
-        "results/benchmarks/animate/{model}-{input}_{subject}_{sequence}_{camera}.{ext}.tsv"
+        "results/benchmarks/animate/{model}-{source}_{subject}_{sequence}_{camera}.{ext}.tsv"
     conda:
         "../../envs/pose3d.yaml"
     shell:
@@ -72,21 +72,21 @@ rule animate:
 
 rule animation_page:
     input:
-        "results/figures/{model}-{input}/{subject}_{sequence}_{camera}.gif",
+        "results/figures/{model}-{source}/{subject}_{sequence}_{camera}.gif",
     output:
         report(
-            "results/figures/{model}-{input}/{subject}_{sequence}_{camera}.html",
+            "results/figures/{model}-{source}/{subject}_{sequence}_{camera}.html",
             caption="../report/animation.rst",
             category="Animations",
-            subcategory="{model}-{input}",
+            subcategory="{model}-{source}",
         ),
     log:
-        "results/logs/animate/{model}-{input}_{subject}_{sequence}_{camera}.html.log",
+        "results/logs/animate/{model}-{source}_{subject}_{sequence}_{camera}.html.log",
     benchmark:
-        "results/benchmarks/animate/{model}-{input}_{subject}_{sequence}_{camera}.html.tsv"
+        "results/benchmarks/animate/{model}-{source}_{subject}_{sequence}_{camera}.html.tsv"
     conda:
         "../../envs/pose3d.yaml"
     shell:
         "pose3d viz page --animation {input} --out {output}"
-        " --title '{wildcards.model}-{wildcards.input}: {wildcards.subject} {wildcards.sequence}, camera {wildcards.camera}'"
+        " --title '{wildcards.model}-{wildcards.source}: {wildcards.subject} {wildcards.sequence}, camera {wildcards.camera}'"
         " > {log} 2>&1"

@@ -1,7 +1,7 @@
 rule tables:
     input:
         expand("results/eval/{run}/metrics.parquet", run=runs()),
-        expand("results/eval/mean_pose-{input}/metrics.parquet", input=config["inputs"]),
+        expand("results/eval/mean_pose-{source}/metrics.parquet", source=config["inputs"]),
     output:
         "results/tables/mpjpe.csv",
         "results/tables/p_mpjpe.csv",

@@ -4,13 +4,13 @@ rule train:
         poses_2d=poses_2d,
         tracking=TRACKING_FILE,
     output:
-        "results/models/{model}-{input}/model.pt",
+        "results/models/{model}-{source}/model.pt",
     params:
         settings=train_settings,
     log:
-        "results/logs/train/{model}-{input}.log",
+        "results/logs/train/{model}-{source}.log",
     benchmark:
-        "results/benchmarks/train/{model}-{input}.tsv"
+        "results/benchmarks/train/{model}-{source}.tsv"
     threads: 1
     priority: train_priority
     resources:
