@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pose3d.core.errors import InputError
+from pose3d.core.numbers import is_whole
 from pose3d.data.parquet_io import coords_array
 from pose3d.data.skeleton import LAYOUTS
 
@@ -63,7 +64,7 @@ def check_pose_table(path: str | Path, table: pa.Table, meta: Any) -> None:
 
 def _check_coordinates(path: str | Path, name: str, kind: pa.DataType, shape: Any, joints: int) -> None:
     """A coordinate column: fixed-size lists of floats, as many as ``shape`` ([joints, values] or [values]) says."""
-    if not (isinstance(shape, list) and len(shape) in (1, 2) and all(type(n) is int and n > 0 for n in shape)):
+    if not (isinstance(shape, list) and len(shape) in (1, 2) and all(is_whole(n) and n > 0 for n in shape)):
         raise InputError(path, f"metadata shape of {name!r} should be [joints, values] or [values], found {shape!r}")
     if len(shape) == 2 and shape[0] != joints:
         raise InputError(path, f"metadata gives {name!r} {shape[0]} joints but its layout has {joints}")

@@ -17,6 +17,7 @@ from cdflib.cdfwrite import CDF
 from tqdm import tqdm
 
 from pose3d.core.atomic import atomic_path
+from pose3d.core.numbers import is_whole
 from pose3d.core.progress import progress
 from pose3d.data.camera import CAMERA_IDS, extrinsics, intrinsics, project, world_to_camera
 from pose3d.data.h36m import SKIPPED_SEQUENCES, SUBJECTS_3D, TEST_SUBJECTS
@@ -48,7 +49,7 @@ def write_demo(out_dir: str | Path, size: str = "small", seed: int = 0) -> None:
     """
     if size not in SIZES:
         raise ValueError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not (is_whole(seed) or isinstance(seed, np.integer)) or seed < 0:
         raise ValueError(f"demo seed must be a non-negative integer, got {seed!r}")
     out = Path(out_dir)
     subjects = sorted((*SUBJECTS_3D, *DETECTION_ONLY), key=lambda s: int(s[1:]))

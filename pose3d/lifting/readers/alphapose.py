@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pose3d.core.numbers import is_whole
 from pose3d.data.skeleton import COCO_17, HALPE_26
 from pose3d.lifting.detections import Detections
 from pose3d.lifting.readers.records import load_json, parse_records
@@ -21,7 +22,7 @@ LAYOUTS = {3 * HALPE_26.num_joints: HALPE_26.name, 3 * 136: f"{HALPE_26.name}:26
 
 def _frame(image_id: Any) -> int | None:
     """The frame of an integer id or of a file name's last number (up to 18 digits; longer is no frame)."""
-    if isinstance(image_id, int) and not isinstance(image_id, bool):
+    if is_whole(image_id):
         return image_id if image_id >= 0 else None
     numbers = re.findall(r"\d+", Path(image_id).stem) if isinstance(image_id, str) else []
     return int(numbers[-1]) if numbers and len(numbers[-1]) <= 18 else None

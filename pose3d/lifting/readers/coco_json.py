@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pose3d.core.numbers import is_whole
 from pose3d.data.skeleton import COCO_17
 from pose3d.lifting.detections import Detections
 from pose3d.lifting.readers.records import load_json, parse_records
@@ -17,7 +18,7 @@ FORMAT = "coco-json"
 
 
 def _frame(image_id: Any) -> int | None:
-    return image_id if isinstance(image_id, int) and not isinstance(image_id, bool) and image_id >= 0 else None
+    return image_id if is_whole(image_id) and image_id >= 0 else None
 
 
 def read(path: Path) -> Detections:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from pose3d.core.errors import InputError, one_line
+from pose3d.core.numbers import is_whole
 from pose3d.lifting.detections import MAX_FRAME, MAX_TRACK_ID, Detections
 
 
@@ -28,14 +29,14 @@ def load_json(path: Path) -> Any:
 
 def is_number(value: Any) -> bool:
     """A JSON number that fits a float64 (booleans are not numbers)."""
-    return isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**1023)
+    return isinstance(value, float) or (is_whole(value) and abs(value) < 2**1023)
 
 
 def track_id(value: Any) -> int | None:
     """A detector's person id: an integer, or a list holding one (AlphaPose and OpenPose write ``[id]``)."""
     if isinstance(value, list) and len(value) == 1:
         value = value[0]
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_TRACK_ID:
+    if is_whole(value) and abs(value) <= MAX_TRACK_ID:
         return value
     return None
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from pose3d.core.errors import InputError
+from pose3d.core.numbers import is_whole
 from pose3d.core.safe_load import load_npz
 from pose3d.data.skeleton import COCO_17, H36M_17
 from pose3d.lifting.detections import Detections
@@ -76,4 +77,4 @@ def _whole(value: Any) -> bool:
     """An integer, or a float with a whole value (not NaN or infinite); booleans are not."""
     if isinstance(value, (float, np.floating)):
         return float(value).is_integer()
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    return is_whole(value) or isinstance(value, np.integer)
