@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
 import logging
+import os
+import pty
 import re
+import struct
+import subprocess
 import sys
+import termios
 import time
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +90,64 @@ def test_bad_interval_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv(INTERVAL_ENV, "soon")
     with pytest.raises(InputError, match=f"{INTERVAL_ENV}: expected a number of seconds >= 0, got 'soon'"):
         log_interval()
+
+
+ROUTING = """
+import logging
+from pose3d.core.progress import configure_logging, progress
+configure_logging()
+log = logging.getLogger("pose3d.test")
+log.info("before the bar")
+log.warning("a problem")
+with progress(total=2, desc="work") as bar:
+    bar.update()
+    log.info("inside the bar")
+    log.warning("a problem inside the bar")
+    bar.update()
+log.debug("not shown without --verbose")
+"""
+
+
+def _run_routing(stderr_on_terminal: bool) -> tuple[str, str]:
+    """Stdout and stderr of a process that logs through :func:`configure_logging` (stderr a pty or a pipe)."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]), POSE3D_PROGRESS_INTERVAL="0")
+    if not stderr_on_terminal:
+        done = subprocess.run([sys.executable, "-c", ROUTING], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout, done.stderr
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a new pty is 0 columns wide
+    try:
+        job = subprocess.run(
+            [sys.executable, "-c", ROUTING], env=env, stdout=subprocess.PIPE, stderr=terminal, text=True, timeout=60
+        )
+        os.close(terminal)
+        terminal = -1
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # EIO: the terminal's other end is closed and everything was read
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(controller)
+        if terminal >= 0:
+            os.close(terminal)
+    assert job.returncode == 0, drawn.decode(errors="replace")
+    return job.stdout, drawn.decode(errors="replace")
+
+
+@pytest.mark.parametrize("stderr_on_terminal", [False, True], ids=["log-file", "terminal"])
+def test_warnings_go_to_stderr_and_progress_to_stdout(stderr_on_terminal: bool) -> None:
+    out, err = _run_routing(stderr_on_terminal)
+    assert " INFO pose3d.test: before the bar" in out and " INFO pose3d.test: inside the bar" in out
+    assert "WARNING" not in out and "not shown" not in out
+    assert " WARNING pose3d.test: a problem" in err and " WARNING pose3d.test: a problem inside the bar" in err
+    assert "INFO" not in err
+    if stderr_on_terminal:  # the bar is drawn on the terminal, never into stdout
+        assert "2/2" in err and "2/2" not in out
+    else:  # in a log file the bar becomes a progress line, which is an INFO line on stdout
+        assert re.search(r" INFO pose3d.progress: work: 100% 2/2", out), out

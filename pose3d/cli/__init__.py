@@ -7,7 +7,6 @@ dependencies (torch, mlflow) only when they run, so a mistyped option fails at o
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -15,6 +14,7 @@ from typing import NoReturn
 from pose3d import __version__
 from pose3d.cli import bench, data, lift, results, runs, tracking, viz
 from pose3d.core.errors import InputError, one_line
+from pose3d.core.progress import configure_logging
 
 COMMAND_MODULES = (data, runs, results, viz, tracking, lift, bench)
 
@@ -45,12 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; bad input exits with status 2 and a one-line message naming the file or key."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(  # progress goes to stdout; stderr carries only what went wrong
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stdout,
-        force=True,
-    )
+    configure_logging(args.verbose)  # progress to stdout; stderr carries only what went wrong
     try:
         args.handler(args)
     except InputError as err:

@@ -5,6 +5,10 @@ endless line. When standard error is not a terminal, every redraw becomes a ``lo
 the ``pose3d.progress`` logger instead: work that lasts longer than the interval gets a line every
 interval and one with the final state, so a job log shows how far the job is, its rate and what is
 left. The interval is :data:`LOG_INTERVAL_S`, or ``POSE3D_PROGRESS_INTERVAL`` seconds when set.
+
+:func:`configure_logging` sends those lines (and every INFO record) to standard output and warnings
+and errors to standard error, so a script that keeps stderr for problems sees them and nothing else;
+Snakemake rules redirect both streams to the job's log.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
 
 from pose3d.core.errors import InputError
 
@@ -28,6 +31,63 @@ INTERVAL_ENV = "POSE3D_PROGRESS_INTERVAL"
 LOG_FORMAT = "{desc}: {percentage:3.0f}% {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}{postfix}]"
 
 log = logging.getLogger("pose3d.progress")
+
+#: How every log record of a ``pose3d`` command is written.
+LOG_RECORD_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _below_warning(record: logging.LogRecord) -> bool:
+    return record.levelno < logging.WARNING
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Log INFO (DEBUG with ``verbose``) records: progress to stdout, WARNING and above to stderr.
+
+    Replaces the root logger's handlers (a second call does not double the lines).
+    """
+    progress_lines = logging.StreamHandler(sys.stdout)
+    progress_lines.addFilter(_below_warning)
+    problems = logging.StreamHandler(sys.stderr)
+    problems.setLevel(logging.WARNING)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format=LOG_RECORD_FORMAT,
+        handlers=[progress_lines, problems],
+        force=True,
+    )
+
+
+class _AboveBars(logging.Handler):
+    """A console handler's records written through ``tqdm.write``: above the open bars, on the handler's stream."""
+
+    def __init__(self, console: logging.StreamHandler[Any]) -> None:
+        super().__init__(console.level)
+        self.console = console
+        self.filters = list(console.filters)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            tqdm.write(self.console.format(record), file=self.console.stream)
+        except Exception:  # logging must not raise: report it as logging does
+            self.handleError(record)
+
+
+@contextmanager
+def _log_above_bars() -> Iterator[None]:
+    """While a bar is drawn, the root logger's console handlers write above it, each to its own stream
+    with its own level and filters (``tqdm``'s ``logging_redirect_tqdm`` merges them into one)."""
+    root = logging.getLogger()
+    saved = root.handlers
+    root.handlers = [
+        _AboveBars(handler)
+        if isinstance(handler, logging.StreamHandler) and handler.stream in (sys.stdout, sys.stderr)
+        else handler
+        for handler in saved
+    ]
+    try:
+        yield
+    finally:
+        root.handlers = saved
 
 
 class _LogLines:
@@ -72,7 +132,7 @@ def progress(
     :class:`tqdm.tqdm` (e.g. ``unit_scale``, ``initial``).
     """
     if on_terminal():
-        with logging_redirect_tqdm(), tqdm(iterable, total=total, desc=desc, unit=unit, **options) as bar:
+        with _log_above_bars(), tqdm(iterable, total=total, desc=desc, unit=unit, **options) as bar:
             yield bar
         return
     interval = log_interval()

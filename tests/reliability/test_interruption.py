@@ -137,6 +137,23 @@ def test_damaged_training_state_is_set_aside_and_training_restarts(
     assert all(torch.equal(straight["state_dict"][k], v) for k, v in result["state_dict"].items())
 
 
+def test_the_warning_about_a_damaged_state_goes_to_stderr_and_progress_to_stdout(
+    tiny_tables: dict[str, Path], tmp_path: Path
+) -> None:
+    """A script that keeps stderr for problems sees the warning, and only it; the epoch lines stay on stdout."""
+    out = tmp_path / "run" / "model.pt"
+    out.parent.mkdir()
+    out.with_name("training_state.pt").write_bytes(b"not a torch file")
+    command = train_command(quick_linear(epochs=1, samples_per_epoch=256), tiny_tables, out)
+    done = subprocess.run(command, env=ENV, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    problems = done.stderr.splitlines()
+    assert len(problems) == 1 and " WARNING pose3d.training.loop: " in problems[0], done.stderr
+    assert "set aside as training_state.pt.corrupt-" in problems[0] and "training restarts" in problems[0]
+    assert " INFO pose3d.training.loop: epoch 1/1 done: " in done.stdout
+    assert "WARNING" not in done.stdout
+
+
 def test_stale_temporary_files_of_dead_writers_are_removed_on_the_next_write(tmp_path: Path) -> None:
     target = tmp_path / "table.parquet"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
