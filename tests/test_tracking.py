@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mlflow.tracking import MlflowClient
 from test_train import Interrupted, settings
 
-from pose3d.tracking import read_experiment_file, write_experiment_file
-from pose3d.training.loop import train
+from pose3d.cli import main
+from pose3d.tracking import read_experiment_file, training_run, write_experiment_file
+from pose3d.training.loop import RunOpener, train
 
 
 @pytest.fixture
@@ -19,15 +23,21 @@ def tracking(tmp_path: Path) -> dict[str, str]:
     return read_experiment_file(tmp_path / "experiment.json")
 
 
+def run_opener(tracking: dict[str, str], run_settings: dict[str, Any], tables: dict[str, Path], out: Path) -> RunOpener:
+    """What `pose3d train --tracking` passes to `train`: the opener of the job's MLflow run."""
+    return partial(training_run, tracking, run_settings, out, [tables["poses_3d"], tables["poses_2d_cpn"]])
+
+
 def test_run_records_params_tags_epochs_and_model(
     tiny_tables: dict[str, Path], tmp_path: Path, tracking: dict[str, str]
 ) -> None:
+    run_settings, out = settings("semgcn"), tmp_path / "m/model.pt"
     result = train(
-        settings("semgcn"),
+        run_settings,
         tiny_tables["poses_3d"],
         tiny_tables["poses_2d_cpn"],
-        tmp_path / "m/model.pt",
-        tracking=tracking,
+        out,
+        open_run=run_opener(tracking, run_settings, tiny_tables, out),
     )
     client = MlflowClient(tracking["tracking_uri"])
     run = client.get_run(result["mlflow_run_id"])
@@ -46,18 +56,39 @@ def test_interrupted_run_is_marked_failed_then_resumed_in_place(
 ) -> None:
     run_settings = settings("linear", epochs=3)
     out = tmp_path / "m/model.pt"
+    open_run = run_opener(tracking, run_settings, tiny_tables, out)
 
     def stop(epoch: int, batch: int) -> None:
         if epoch == 1:
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        train(run_settings, tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], out, tracking=tracking, on_batch=stop)
+        train(run_settings, tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], out, open_run=open_run, on_batch=stop)
     client = MlflowClient(tracking["tracking_uri"])
     [failed] = client.search_runs([tracking["experiment_id"]])
     assert failed.info.status == "FAILED"
-    result = train(run_settings, tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], out, tracking=tracking)
+    result = train(run_settings, tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], out, open_run=open_run)
     [resumed] = client.search_runs([tracking["experiment_id"]])
     assert resumed.info.run_id == failed.info.run_id == result["mlflow_run_id"]
     assert resumed.info.status == "FINISHED"
     assert [m.step for m in client.get_metric_history(resumed.info.run_id, "train_loss")] == [0, 1, 2]
+
+
+def test_commands_log_training_and_evaluation_onto_one_run(
+    tiny_tables: dict[str, Path], tmp_path: Path, tracking: dict[str, str]
+) -> None:
+    """`pose3d train --tracking` opens the run; `pose3d evaluate --tracking` finds it in the checkpoint."""
+    checkpoint, metrics = tmp_path / "m/model.pt", tmp_path / "eval/metrics.parquet"
+    common = ["--settings", json.dumps(settings("linear")), "--tracking", str(tmp_path / "experiment.json")]
+    common += ["--poses-3d", str(tiny_tables["poses_3d"]), "--poses-2d", str(tiny_tables["poses_2d_cpn"])]
+    assert main(["train", *common, "--out", str(checkpoint)]) == 0
+    assert main(["evaluate", *common, "--checkpoint", str(checkpoint), "--out", str(metrics)]) == 0
+    client = MlflowClient(tracking["tracking_uri"])
+    [run] = client.search_runs([tracking["experiment_id"]])
+    assert run.info.status == "FINISHED" and run.info.run_name == "linear-cpn"
+    assert run.data.metrics["h36m.mpjpe"] == round(run.data.metrics["h36m.mpjpe"], 2) > 0
+    assert "h36m.mpjpe.Walking" in run.data.metrics
+    [logged] = client.search_logged_models([tracking["experiment_id"]])
+    assert {"h36m.mpjpe", "h36m.p_mpjpe"} == {metric.key for metric in logged.metrics}
+    artifacts = {item.path for item in client.list_artifacts(run.info.run_id, "evaluation")}
+    assert {"evaluation/h36m_per_action.json", "evaluation/h36m_per_action.csv", "evaluation/metrics.csv"} <= artifacts

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pose3d.cli.arguments import positive_int
 from pose3d.config.choices import DEVICES, INPUTS_2D, LAYOUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
 from pose3d.core.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pose3d.training.loop import RunOpener
 
 #: Settings that pick code paths, with the values they may take (the rest are the checked config's numbers).
 _SETTINGS_CHOICES = {"model": MODEL_NAMES, "input_2d": INPUTS_2D, "device": DEVICES}
@@ -55,13 +61,22 @@ def _tracking(args: argparse.Namespace) -> dict[str, str] | None:
     return read_experiment_file(args.tracking) if args.tracking else None
 
 
+def _training_run(args: argparse.Namespace, settings: dict[str, Any]) -> RunOpener | None:
+    """With ``--tracking``, what opens the job's MLflow run (or reopens the run an interrupted job left)."""
+    from pose3d.tracking import training_run
+
+    tracking = _tracking(args)
+    return partial(training_run, tracking, settings, args.out, [args.poses_3d, args.poses_2d]) if tracking else None
+
+
 def _train(args: argparse.Namespace) -> None:
     from pose3d.core.device import set_threads
     from pose3d.training.loop import train
 
     settings = _load_settings(args)
     set_threads(args.threads)
-    train(settings, poses_3d=args.poses_3d, poses_2d=args.poses_2d, out=args.out, tracking=_tracking(args))
+    open_run = _training_run(args, settings)
+    train(settings, poses_3d=args.poses_3d, poses_2d=args.poses_2d, out=args.out, open_run=open_run)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -70,7 +85,8 @@ def _evaluate(args: argparse.Namespace) -> None:
 
     settings = _load_settings(args)
     set_threads(args.threads)
-    evaluate(
+    tracking = _tracking(args)  # read before any work: a bad file leaves no output
+    metrics = evaluate(
         settings,
         checkpoint=args.checkpoint,
         poses_3d=args.poses_3d,
@@ -78,8 +94,18 @@ def _evaluate(args: argparse.Namespace) -> None:
         hp3d=args.hp3d,
         pw3d=args.pw3d,
         out=args.out,
-        tracking=_tracking(args),
     )
+    if tracking:
+        _log_evaluation(tracking, args.checkpoint, metrics)
+
+
+def _log_evaluation(tracking: dict[str, str], checkpoint: str, metrics: pd.DataFrame) -> None:
+    """Attach the evaluation to the MLflow run that trained ``checkpoint`` (imported checkpoints have none)."""
+    from pose3d.tracking import checkpoint_run, log_evaluation
+
+    run_id = checkpoint_run(checkpoint)
+    if run_id:
+        log_evaluation(tracking["tracking_uri"], run_id, metrics)
 
 
 def _baseline(args: argparse.Namespace) -> None:

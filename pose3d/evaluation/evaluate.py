@@ -23,7 +23,6 @@ from pose3d.evaluation.metrics import auc, joint_errors, mpjpe, mpjve, n_mpjpe, 
 from pose3d.models import MODELS
 from pose3d.models.checkpoints import load_checkpoint
 from pose3d.models.predict import predict, root_relative, root_relative_prediction
-from pose3d.tracking import log_evaluation
 
 log = logging.getLogger(__name__)
 
@@ -165,13 +164,10 @@ def evaluate(
     out: str | Path,
     hp3d: str | Path = "",
     pw3d: str | Path = "",
-    tracking: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Score one trained run on the Human3.6M test subjects and, for 17-joint models, 3DHP and 3DPW.
 
     ``settings["flip_test"]`` turns on flip test-time augmentation (see :func:`pose3d.models.predict.predict`).
-
-    With ``tracking``, the results are attached to the MLflow run that trained the checkpoint.
     """
     name, input_2d = settings["model"], settings["input_2d"]
     spec = MODELS[name]
@@ -201,10 +197,7 @@ def evaluate(
             scored = score(predict(model, name, test, device, chunk, pad, flip), test, spec.predicts_root)
             _log_scores(run, dataset, test, scored)
             rows += scored
-    frame = _write(rows, run, name, input_2d, out)
-    if tracking and saved.get("mlflow_run_id"):
-        log_evaluation(tracking["tracking_uri"], saved["mlflow_run_id"], frame)
-    return frame
+    return _write(rows, run, name, input_2d, out)
 
 
 def evaluate_mean_pose(

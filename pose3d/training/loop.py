@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -34,13 +34,29 @@ from pose3d.models import MODELS, build
 from pose3d.models.predict import predict, root_relative, root_relative_prediction
 from pose3d.models.tgraphnet import TGraphNet
 from pose3d.models.windows import training_windows
-from pose3d.tracking import training_run
 from pose3d.training.step import TrainStep, build_optimizer
 
 log = logging.getLogger(__name__)
 
 BatchHook = Callable[[int, int], None]
 EpochHook = Callable[[int, dict[str, float]], None]
+
+
+class RunLog(Protocol):
+    """The run a training job logs to (an MLflow run the command layer opens): epochs and the checkpoint."""
+
+    run_id: str
+
+    def log_epoch(self, epoch: int, metrics: dict[str, float]) -> None: ...
+
+    def log_checkpoint(
+        self, checkpoint: Path, model: torch.nn.Module, input_shape: Sequence[int], step: int
+    ) -> None: ...
+
+
+#: Opens the job's run, given the run id an interrupted job saved (None: a fresh run); the run ends with
+#: the ``with`` block, finished or failed.
+RunOpener = Callable[[str | None], AbstractContextManager[RunLog]]
 
 
 def split_validation(clips: Clips, fraction: float, seed: int) -> tuple[Clips, Clips]:
@@ -227,15 +243,15 @@ def train(
     poses_3d: str | Path,
     poses_2d: str | Path,
     out: str | Path,
-    tracking: dict[str, str] | None = None,
+    open_run: RunOpener | None = None,
     on_batch: BatchHook | None = None,
     on_epoch: EpochHook | None = None,
 ) -> dict[str, Any]:
     """Train, resuming from ``<out dir>/training_state.pt`` when present; write the checkpoint ``out``.
 
     The state file is written after every epoch and removed once the checkpoint is written.
-    ``tracking`` ({tracking_uri, experiment_id}) logs the run to MLflow. Returns the final checkpoint
-    dict. ``on_batch(epoch, batch)`` and ``on_epoch(epoch, metrics)`` are called as training progresses.
+    ``open_run`` opens the run to log to (when resuming, the run the state file names). Returns the final
+    checkpoint dict. ``on_batch(epoch, batch)`` and ``on_epoch(epoch, metrics)`` are called as training progresses.
     """
     out = Path(out)
     state_path = out.with_name("training_state.pt")
@@ -269,11 +285,7 @@ def train(
     step = TrainStep(model, optimizer, settings, implementation, device)
     if step.bf16:
         log.info("forward pass under bf16 autocast (training.mixed_precision: true)")
-    run_context = (
-        training_run(tracking, settings, out, [poses_3d, poses_2d], state["mlflow_run_id"])
-        if tracking
-        else nullcontext(None)
-    )
+    run_context = open_run(state["mlflow_run_id"]) if open_run else nullcontext(None)
     with run_context as run:
         state["mlflow_run_id"] = run.run_id if run else None
         with progress(
