@@ -12,6 +12,7 @@ from PIL import Image
 from test_train import settings
 
 from pose3d.cli import main
+from pose3d.data.h36m import ACTIONS
 from pose3d.data.skeleton import H36M_16
 from pose3d.evaluation.evaluate import evaluate, evaluate_mean_pose
 from pose3d.evaluation.tables import read_metrics, write_tables
@@ -27,7 +28,12 @@ def rgb(color: str) -> np.ndarray:
 
 def share_of(image: np.ndarray, color: str, tolerance: int = 40) -> float:
     """Fraction of pixels within ``tolerance`` (per channel) of ``color``."""
-    return float((np.abs(image[..., :3].astype(int) - rgb(color)).max(axis=-1) <= tolerance).mean())
+    return float(near(image, color, tolerance).mean())
+
+
+def near(image: np.ndarray, color: str, tolerance: int = 40) -> np.ndarray:
+    """Mask of the pixels within ``tolerance`` (per channel) of ``color``."""
+    return np.abs(image[..., :3].astype(int) - rgb(color)).max(axis=-1) <= tolerance
 
 
 def panels(image: np.ndarray, count: int) -> list[np.ndarray]:
@@ -141,7 +147,31 @@ def test_per_action_chart_keeps_models_readable_beside_the_baseline(results: dic
     long = pd.read_parquet(results["metrics"])
     models = long[(long.metric == "mpjpe") & (long.action == "Average") & (long.model != "mean_pose")]
     assert len(models) == 2  # what the chart drew bars for; the baseline is a mark, not a bar
-    assert share_of(image, model_color("mean_pose"), 10) > 0
+    # Each panel draws the baseline's mark over its own action's bars, at the height of its own metric's value:
+    # measured against linear's bar of the same action (the bar's pixel height is its value on the panel's scale).
+    values = long[long.dataset == "h36m"].pivot_table(index="action", columns=["metric", "model"], values="value")
+    lower = image.shape[0] * 45 // 100
+    for panel, metric in ((image[:lower], "mpjpe"), (image[lower:], "p_mpjpe")):
+        bar = near(panel, model_color("linear"), 10)
+        axis_row = int(np.flatnonzero(bar.sum(axis=1) >= 200)[-1])  # the bars' common foot; the legend is lower
+        bar[axis_row + 1 :] = False
+        columns = np.flatnonzero(bar.any(axis=0))
+        groups = np.split(columns, np.flatnonzero(np.diff(columns) > 1) + 1)
+        assert len(groups) == len(ACTIONS) + 1, f"{metric}: {len(groups)} bars of linear-cpn"
+        mark = near(panel[: axis_row + 1], model_color("mean_pose"), 10)
+        for action, group in zip([*ACTIONS, "Average"], groups):
+            left, width = group[0], len(group)
+            height = axis_row + 1 - np.flatnonzero(bar[:, left + width // 2])[0]
+            rows = np.flatnonzero(mark[:, left : left + 2 * width].any(axis=1))  # over both models' bars
+            assert len(rows), f"{metric} {action}: no baseline mark over the bars"
+            expected = (
+                axis_row
+                + 1
+                - values.loc[action, (metric, "mean_pose")] / values.loc[action, (metric, "linear")] * height
+            )
+            assert abs(rows.mean() - expected) <= 3, (
+                f"{metric} {action}: mark at row {rows.mean():.0f}, value at {expected:.0f}"
+            )
 
 
 def test_per_joint_chart_and_training_curves(results: dict[str, Path], tmp_path: Path) -> None:

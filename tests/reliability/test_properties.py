@@ -67,38 +67,107 @@ def test_npz_without_pickle_reads_back_any_numeric_archive(tmp_path: Path, array
     assert same(loaded["nested"].item(), {"S1": list(arrays.values())})
 
 
-junk = (
-    plain_data
-    | hnp.arrays(st.sampled_from(["U3", "S2", "O", "c8", "M8[s]"]), hnp.array_shapes(max_dims=3, max_side=3))
+# Values built to be real-valued arrays (as_numeric must return them as they are) or not (it must refuse them).
+real_dtypes = st.sampled_from([np.float32, np.float64, np.int8, np.int32, np.int64, np.uint8, np.uint16])
+real_arrays = hnp.arrays(real_dtypes, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
+real_values = (
+    real_arrays
+    | real_arrays.map(lambda a: a.tolist())  # nested lists of Python numbers, rectangular
+    | st.integers(-(2**62), 2**62)
+    | st.floats()  # NaN and inf are numbers: finiteness is each reader's own check
+)
+ragged_lists = st.lists(st.integers(0, 9), max_size=3).flatmap(
+    lambda row: (
+        st.lists(st.integers(0, 9), max_size=4)
+        .filter(lambda other: len(other) != len(row))
+        .map(lambda other: [row, other])
+    )
+)
+not_real_values = (
+    st.none()
+    | st.booleans()
+    | st.text(max_size=8)
+    | st.binary(max_size=8)
     | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)
+    | hnp.arrays(st.sampled_from(["U3", "S2", "c8", "M8[s]", np.bool_]), hnp.array_shapes(max_dims=3, max_side=3))
+    | st.lists(st.integers(), min_size=1, max_size=3).map(lambda v: np.array(v, dtype=object))
+    | st.lists(st.text(max_size=3), min_size=1, max_size=3)
+    | ragged_lists
+    | st.integers(min_value=2**64)  # beyond every integer dtype: an object array
 )
 
 
 @QUICK
-@given(value=junk)
-def test_numeric_check_returns_real_arrays_or_an_input_error(value: Any) -> None:
-    try:
+@given(case=st.tuples(st.just(True), real_values) | st.tuples(st.just(False), not_real_values))
+def test_numeric_check_accepts_exactly_the_real_arrays(case: tuple[bool, Any]) -> None:
+    real, value = case
+    if real:
         array = as_numeric(value, "f.npz", "value")
-    except InputError as err:
-        assert str(err).startswith("f.npz: value should be a numeric array, found ")
+        assert isinstance(array, np.ndarray) and array.dtype.kind in "iuf"
+        np.testing.assert_array_equal(array, np.asarray(value))
     else:
-        assert isinstance(array, np.ndarray) and array.dtype.kind in "biuf"
+        with pytest.raises(InputError, match=r"^f\.npz: value should be a numeric array, found "):
+            as_numeric(value, "f.npz", "value")
 
 
-@QUICK
-@given(
-    track=hnp.arrays(st.sampled_from([np.float32, np.float64, np.int16]), hnp.array_shapes(max_dims=4, max_side=6))
-    | hnp.arrays(np.float64, st.tuples(st.integers(0, 8), st.just(3), st.just(2))),
-    mocap_length=st.integers(1, 6),
-)
-def test_keypoint_tracks_are_trimmed_or_refused(track: np.ndarray, mocap_length: int) -> None:
-    try:
-        kept = check_keypoints(track, "cpn.npz", "S1 'Walking' camera 54138969", 3, mocap_length)
-    except InputError as err:
-        assert str(err).startswith("cpn.npz: S1 'Walking' camera 54138969: ")
-    else:
-        assert kept.dtype == np.float32 and kept.shape == (mocap_length, 3, 2)
+JOINTS = 3
+#: What is wrong with a built track -> the words of the refusal that say so (None: nothing is wrong).
+TRACK_DEFECTS = {
+    None: None,
+    "frames-after-the-mocap-are-junk": None,  # trimmed away, so accepted
+    "shorter-than-the-mocap": "frames of 2D but",
+    "other-joint-count": f"expected ({JOINTS} joints x 2) per frame",
+    "not-2d": f"expected ({JOINTS} joints x 2) per frame",
+    "other-rank": f"expected ({JOINTS} joints x 2) per frame",
+    "non-finite-kept-frame": "non-finite keypoints in 1 frames",
+    "beyond-float32": "non-finite keypoints in 1 frames",
+    "text": "should be a numeric array",
+}
+
+
+@st.composite
+def tracks(draw: st.DrawFn) -> tuple[str | None, np.ndarray, int]:
+    """A 2D track, its defect (a key of TRACK_DEFECTS) and the mocap length it is checked against."""
+    defect = draw(st.sampled_from(list(TRACK_DEFECTS)))
+    mocap = draw(st.integers(1, 6))
+    frames = draw(st.integers(0, mocap - 1) if defect == "shorter-than-the-mocap" else st.integers(mocap, mocap + 3))
+    shape: tuple[int, ...] = (frames, JOINTS, 2)
+    if defect == "other-joint-count":
+        shape = (frames, draw(st.integers(1, 6).filter(lambda j: j != JOINTS)), 2)
+    elif defect == "not-2d":
+        shape = (frames, JOINTS, draw(st.sampled_from([1, 3])))
+    elif defect == "other-rank":
+        shape = draw(st.sampled_from([(frames,), (frames, JOINTS * 2), (frames, JOINTS, 2, 1)]))
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.int16]))
+    if defect in ("frames-after-the-mocap-are-junk", "non-finite-kept-frame", "beyond-float32"):
+        dtype = np.float64
+    track = draw(hnp.arrays(dtype, shape, elements=st.integers(-4000, 4000)))
+    if defect == "frames-after-the-mocap-are-junk":
+        frames = mocap + draw(st.integers(1, 3))
+        track = np.concatenate([track[:mocap], np.full((frames - mocap, JOINTS, 2), np.nan)])
+    elif defect in ("non-finite-kept-frame", "beyond-float32"):
+        frame, joint, axis = draw(st.integers(0, mocap - 1)), draw(st.integers(0, JOINTS - 1)), draw(st.integers(0, 1))
+        bad = draw(st.sampled_from([np.nan, np.inf, -np.inf])) if defect == "non-finite-kept-frame" else 1e39
+        track[frame, joint, axis] = bad
+    elif defect == "text":
+        track = track.astype(str)
+    return defect, track, mocap
+
+
+@settings(max_examples=100, deadline=None)  # nine kinds of track, each drawn about ten times
+@given(case=tracks())
+def test_keypoint_tracks_are_trimmed_or_refused_for_what_is_wrong(case: tuple[str | None, np.ndarray, int]) -> None:
+    defect, track, mocap_length = case
+    reason = TRACK_DEFECTS[defect]
+    if reason is None:
+        kept = check_keypoints(track, "cpn.npz", "S1 'Walking' camera 54138969", JOINTS, mocap_length)
+        assert kept.dtype == np.float32 and kept.shape == (mocap_length, JOINTS, 2)
         np.testing.assert_array_equal(kept, track[:mocap_length].astype(np.float32))
+    else:
+        with pytest.raises(InputError) as refused:
+            check_keypoints(track, "cpn.npz", "S1 'Walking' camera 54138969", JOINTS, mocap_length)
+        assert str(refused.value).startswith("cpn.npz: S1 'Walking' camera 54138969")
+        assert reason in str(refused.value), (defect, str(refused.value))
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
