@@ -1,0 +1,93 @@
+"""MotionAGFormer against the official code: parameter counts, outputs for the same weights, graphs.
+
+The reference data comes from ``benchmarks/motionagformer_reference.py`` run on the release
+(TaatiTeam/MotionAGFormer); its docstring says how the inputs keep the temporal top-k choices clear.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from pose3d.models.motionagformer import (
+    SIZES,
+    MotionAGFormer,
+    chain_adjacency,
+    normalize_digraph,
+    release_state_dict,
+    spatial_adjacency,
+)
+
+DATA = Path(__file__).parent / "data" / "motionagformer"
+REFERENCE: dict[str, Any] = json.loads((DATA / "reference.json").read_text())
+
+
+def load(name: str) -> dict[str, Any]:
+    return torch.load(DATA / f"{name}.pt", weights_only=True)
+
+
+def official_weights(stored: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """The float32 weights the official outputs were computed with (int8 codes times a scale per tensor)."""
+    scales = stored["scales"]
+    return {k: v.float() * scales[k] if k in scales else v for k, v in stored["codes"].items()}
+
+
+def n_parameters(model: torch.nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize("size", ["xs", "s", "b", "l"])
+def test_sizes_match_the_release(size: str) -> None:
+    official = REFERENCE["sizes"][size]
+    assert SIZES[size] == official["options"]
+    count = n_parameters(MotionAGFormer(**SIZES[size]))
+    assert count == official["official_parameters"]
+    assert round(count / 1e6, 1) == official["published_millions"]
+
+
+@pytest.mark.parametrize("case", list(REFERENCE["cases"]))
+@pytest.mark.parametrize("mode", ["output", "output_train"])
+def test_outputs_equal_the_official_ones(case: str, mode: str) -> None:
+    stored = load(case)
+    model = MotionAGFormer(**REFERENCE["cases"][case]["options"])
+    model.load_state_dict(official_weights(stored), strict=True)
+    model.train(mode == "output_train")
+    with torch.no_grad():
+        out = model(stored["input"])
+    expected = stored[mode]
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5 * expected.abs().max().item())
+
+
+def test_a_released_checkpoint_loads_without_renaming() -> None:
+    weights = official_weights(load("xs"))
+    checkpoint = {"epoch": 60, "model": {f"module.{k}": v for k, v in weights.items()}}
+    model = MotionAGFormer(**REFERENCE["cases"]["xs"]["options"])
+    model.load_state_dict(release_state_dict(checkpoint), strict=True)
+
+
+def test_graphs_equal_the_official_ones() -> None:
+    graphs = load("graphs")
+    adj = spatial_adjacency()
+    assert torch.equal(adj, graphs["spatial"])
+    assert not torch.equal(adj, adj.T)  # the release's graph is directed: no bone list gives it
+    torch.testing.assert_close(normalize_digraph(adj), graphs["spatial_normalized"], rtol=0, atol=1e-7)
+    for n in (1, 2):
+        assert torch.equal(chain_adjacency(9, n), graphs[f"chain_9_{n}"])
+    model = MotionAGFormer(**SIZES["xs"])
+    assert torch.equal(model.get_buffer("layers.0.graph_spatial.mixer.adj"), graphs["spatial"])
+
+
+def test_training_step_on_a_tiny_network() -> None:
+    torch.manual_seed(0)
+    model = MotionAGFormer(n_layers=2, dim_in=3, dim_feat=16, dim_rep=32, num_heads=2, n_frames=5, drop_path=0.1)
+    x = torch.randn(2, 5, 17, 3)
+    out = model(x)
+    assert out.shape == (2, 5, 17, 3)
+    out.square().mean().backward()
+    assert all(p.grad is not None and p.grad.isfinite().all() for p in model.parameters())
+    with pytest.raises(ValueError, match="expected"):
+        model(torch.randn(2, 7, 17, 3))
