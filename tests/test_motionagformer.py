@@ -7,6 +7,7 @@ The reference data comes from ``benchmarks/motionagformer_reference.py`` run on 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,15 @@ from pose3d.models.motionagformer import (
 
 DATA = Path(__file__).parent / "data" / "motionagformer"
 REFERENCE: dict[str, Any] = json.loads((DATA / "reference.json").read_text())
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Iterator[None]:
+    """These networks are small: one thread is faster than two that wait on each other on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def load(name: str) -> dict[str, Any]:
