@@ -26,9 +26,9 @@ from types import ModuleType
 import torch
 
 from pose3d.benchmark.measure import alternate
-from pose3d.config.recipes import recipe
 from pose3d.models import MODELS, build
 from pose3d.models.predict import eval_batch
+from pose3d.models.recipes import Recipe
 from pose3d.training.step import TrainStep, build_optimizer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ def import_commit(commit: str, folder: Path) -> ModuleType:
 
 def synthetic(name: str, batch: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     spec = MODELS[name]
-    shape = (batch, spec.num_joints) if spec.frames == 1 else (batch, spec.frames, spec.num_joints)
+    shape = (batch, spec.num_joints) if not spec.temporal else (batch, spec.frames, spec.num_joints)
     inputs, targets = torch.randn(*shape, 2), torch.randn(*shape, 3) * 0.3
     intrinsics = torch.rand(batch, 11) + 0.5 if spec.predicts_root else None
     if spec.predicts_root:
@@ -60,7 +60,7 @@ def synthetic(name: str, batch: int) -> tuple[torch.Tensor, torch.Tensor, torch.
 
 
 def compare(name: str, then: ModuleType, rounds: int) -> str:
-    settings = {**recipe("paper", name), "model": name, "mixed_precision": False, "compile": False}
+    settings = {**MODELS[name].recipe("paper"), "compile": False}
     x, y, k = synthetic(name, settings["batch_size"])
     kind = torch.optim.Adam if settings["optimizer"] == "adam" else torch.optim.AdamW
 
@@ -80,9 +80,10 @@ def compare(name: str, then: ModuleType, rounds: int) -> str:
 
     torch.manual_seed(0)
     new = build(name, **settings["model_options"]).train()
-    step = TrainStep(new, build_optimizer(new, settings, "fast"), settings, "fast", torch.device("cpu"))
+    recipe = Recipe.from_dict(settings)
+    step = TrainStep(new, build_optimizer(new, recipe, "fast"), recipe, "fast", torch.device("cpu"))
 
-    single = MODELS[name].frames == 1
+    single = not MODELS[name].temporal
     test = synthetic(name, 8192 if single else 128)[0]
     old_eval = then.models.build(name, **settings["model_options"]).eval()
     new_eval = build(name, **settings["model_options"]).eval()

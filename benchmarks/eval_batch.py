@@ -16,7 +16,6 @@ import torch
 
 from pose3d.benchmark.measure import alternate
 from pose3d.benchmark.sweep import sweep_line, sweep_main
-from pose3d.config.recipes import recipe
 from pose3d.models import MODELS, build
 from pose3d.models.predict import eval_batch
 
@@ -27,10 +26,10 @@ WINDOW_SIZES = (4, 16, 64, 128)
 def sweep(name: str, width: str, rounds: int) -> str:
     """One line: samples/s per batch size and the ratio to the batch ``predict`` uses."""
     spec = MODELS[name]
-    single = spec.frames == 1
+    single = not spec.temporal
     shape = (8192, spec.num_joints, 2) if single else (128, spec.frames, spec.num_joints, 2)
     test = torch.randn(*shape)
-    model = build(name, **recipe(width, name)["model_options"]).eval()
+    model = build(name, **spec.recipe(width)["model_options"]).eval()
     chosen = eval_batch(torch.device("cpu"))[0 if single else 1]
     sizes = sorted({*(FRAME_SIZES if single else WINDOW_SIZES), chosen})
 

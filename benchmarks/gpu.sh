@@ -21,7 +21,8 @@ print("torch", torch.__version__, "| CUDA", torch.version.cuda, "|",
       torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device")
 PY
 status=0
-for model in linear semgcn semgcn_nonlocal tgraphnet tgraphnet_traj; do
+models=$(python -c "from pose3d.models import MODELS; print(' '.join(MODELS))")  # every registered model
+for model in $models; do
     timeout --kill-after=10 "$MODEL_LIMIT" python -m pose3d.cli bench --device "$DEVICE" --size "$SIZE" \
         --models "$model" --rounds 3 --out "$OUT/$model.json" 2>&1 | tee -a "$OUT/bench.log" || {
         echo "$model: no figures within ${MODEL_LIMIT}s (exit $?)" | tee -a "$OUT/bench.log"

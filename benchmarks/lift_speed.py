@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from pose3d.config.choices import MODEL_NAMES, PROFILES
-from pose3d.config.recipes import recipe
 from pose3d.models import MODELS, build
 from pose3d.models.predict import predict_keypoints
 from pose3d.models.windows import test_windows
@@ -41,11 +40,13 @@ def _best_time(run: Callable[[], object], repeat: int) -> float:
 def _one_at_a_time(model: torch.nn.Module, name: str, keypoints: np.ndarray) -> None:
     """One frame (single-frame models) or one test window (TGraphNet) per forward pass."""
     inputs = torch.as_tensor(keypoints)
-    if MODELS[name].frames == 1:
+    spec = MODELS[name]
+    if not spec.temporal:
         for row in range(len(inputs)):
             model(inputs[row : row + 1])
     else:
-        windows, _ = test_windows(np.array([0, len(inputs)]))
+        chunk, pad = spec.test_window()
+        windows, _ = test_windows(np.array([0, len(inputs)]), chunk=chunk, pad=pad)
         for window in torch.as_tensor(windows):
             model(inputs[window][None])
 
@@ -66,12 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'model':18}{'params':>10}{'batched frames/s':>20}{'one per call':>16}{'ratio':>8}")
     for name in args.models:
         spec = MODELS[name]
-        model = build(name, **recipe(args.profile, name)["model_options"]).eval()
+        model = build(name, **spec.recipe(args.profile)["model_options"]).eval()
         params = sum(p.numel() for p in model.parameters())
         keypoints = np.random.default_rng(0).uniform(-1, 1, (args.frames, spec.num_joints, 2)).astype(np.float32)
         starts = np.array([0, args.frames])
         batched = args.frames / _best_time(
-            partial(predict_keypoints, model, name, keypoints, starts, device), args.repeat
+            partial(predict_keypoints, model, spec, keypoints, starts, device, *spec.test_window()), args.repeat
         )
         first = keypoints[:UNBATCHED_FRAMES]
         single = len(first) / _best_time(partial(_one_at_a_time, model, name, first), args.repeat)

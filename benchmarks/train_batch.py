@@ -17,8 +17,8 @@ import torch
 from pose3d.benchmark.measure import alternate
 from pose3d.benchmark.sweep import sweep_line, sweep_main
 from pose3d.benchmark.workload import SyntheticData
-from pose3d.config.recipes import recipe
 from pose3d.models import MODELS, build
+from pose3d.models.recipes import Recipe
 from pose3d.training.step import TrainStep, build_optimizer
 
 FRAME_SIZES = (64, 128, 256, 512)
@@ -31,12 +31,12 @@ WINDOWS_PER_CALL = 64
 def steps_of(name: str, width: str, size: int, data: SyntheticData) -> tuple[Callable[[], object], int]:
     """A call that trains a fresh model of ``name`` on about the same number of samples whatever ``size``,
     in batches of ``size``, and the number of samples it trains on."""
-    settings = {**recipe(width, name), "model": name, "mixed_precision": False}
+    recipe = Recipe.from_dict(MODELS[name].recipe(width))
     torch.manual_seed(0)
-    model = build(name, **settings["model_options"]).train()
+    model = build(name, **recipe.model_options).train()
     device = torch.device("cpu")
-    step = TrainStep(model, build_optimizer(model, settings, "fast"), settings, "fast", device)
-    per_call = WINDOWS_PER_CALL if MODELS[name].frames > 1 else FRAMES_PER_CALL
+    step = TrainStep(model, build_optimizer(model, recipe, "fast"), recipe, "fast", device)
+    per_call = WINDOWS_PER_CALL if MODELS[name].temporal else FRAMES_PER_CALL
     batches = [data.batch(size) for _ in range(max(1, per_call // size))]
     step(*batches[0])  # warm-up
 
@@ -49,9 +49,9 @@ def steps_of(name: str, width: str, size: int, data: SyntheticData) -> tuple[Cal
 
 def sweep(name: str, width: str, rounds: int) -> str:
     """One line: samples/s per batch size and the ratio to the recipe's batch."""
-    single = MODELS[name].frames == 1
+    single = not MODELS[name].temporal
     data = SyntheticData(name, 20_000, torch.device("cpu"))
-    chosen = recipe(width, name)["batch_size"]
+    chosen = MODELS[name].recipe(width)["batch_size"]
     sizes = sorted({*(FRAME_SIZES if single else WINDOW_SIZES), chosen})
     runs = {size: steps_of(name, width, size, data) for size in sizes}
     seconds = alternate({str(size): run for size, (run, _) in runs.items()}, 1, rounds, torch.device("cpu"))

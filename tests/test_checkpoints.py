@@ -10,7 +10,8 @@ import torch
 
 from pose3d.core.errors import InputError
 from pose3d.models import MODELS, build
-from pose3d.models.checkpoints import import_checkpoint, load_checkpoint
+from pose3d.runs import Checkpoint
+from pose3d.runs.release import import_checkpoint
 
 #: Keys and shapes of the latest TGraphNet release's state dict (81 frames, width 128, kernel 3).
 TGRAPHNET_RELEASE_SHAPES = {
@@ -157,9 +158,10 @@ def test_semgcn_release_imports_with_equal_outputs(tmp_path: Path, name: str) ->
     source = randomised(name)
     release = save_semgcn_release(tmp_path / f"ckpt_{name}.pth.tar", release_semgcn_state(source.state_dict()))
     import_checkpoint(release, name, tmp_path / "ours.pt")
-    model, saved = load_checkpoint(tmp_path / "ours.pt")
-    assert saved["model"] == name and saved["options"] == dict(MODELS[name].defaults)
-    assert saved["meta"] == {"source": release.name, "epoch": 30.0, "step": 732000.0, "lr": 0.00096, "error": 40.78}
+    saved = Checkpoint.load(tmp_path / "ours.pt")
+    model = saved.network()
+    assert saved.model == name and saved.options == dict(MODELS[name].defaults)
+    assert saved.meta == {"source": release.name, "epoch": 30.0, "step": 732000.0, "lr": 0.00096, "error": 40.78}
     assert not model.training
     assert_same_outputs(source, model, name)
 
@@ -169,8 +171,9 @@ def test_tgraphnet_release_imports_with_equal_outputs(tmp_path: Path) -> None:
     state = {f"module.{k}": v for k, v in release_tgraphnet_state(source.state_dict()).items()}  # DataParallel
     release = save_tgraphnet_release(tmp_path / "global_pos.pth.tar", state)
     import_checkpoint(release, "tgraphnet_traj", tmp_path / "ours.pt")
-    model, saved = load_checkpoint(tmp_path / "ours.pt")
-    assert saved["meta"]["last_best_err"] == 46.4
+    saved = Checkpoint.load(tmp_path / "ours.pt")
+    model = saved.network()
+    assert saved.meta["last_best_err"] == 46.4
     assert_same_outputs(source, model, "tgraphnet_traj")
 
 
@@ -183,8 +186,9 @@ def test_earlier_tgraphnet_release_with_kernel5_imports(tmp_path: Path) -> None:
         import_checkpoint(release, "tgraphnet", tmp_path / "ours.pt", channels=16)
     assert not (tmp_path / "ours.pt").exists()
     import_checkpoint(release, "tgraphnet", tmp_path / "ours.pt", channels=16, kernel_size=5)
-    model, saved = load_checkpoint(tmp_path / "ours.pt")
-    assert saved["options"] == {"channels": 16, "kernel_size": 5, "dropout": 0.1}
+    saved = Checkpoint.load(tmp_path / "ours.pt")
+    model = saved.network()
+    assert saved.options == {"channels": 16, "kernel_size": 5, "dropout": 0.1}
     assert torch.equal(model.root_head.weight, torch.zeros(3, 16, 1, 5))  # absent from the file, unused
     assert_same_outputs(source, model, "tgraphnet")
 
@@ -248,7 +252,7 @@ def test_unreadable_files_raise_input_error(tmp_path: Path, content: object, pro
     with pytest.raises(InputError, match=rf"broken\.pth\.tar: {problem}"):
         import_checkpoint(release, "semgcn", tmp_path / "ours.pt")
     with pytest.raises(InputError, match=r"broken\.pth\.tar: "):
-        load_checkpoint(release)
+        Checkpoint.load(release)
 
 
 def test_missing_source_names_the_file(tmp_path: Path) -> None:
@@ -260,10 +264,10 @@ def test_load_checkpoint_rejects_weights_for_other_options(tmp_path: Path) -> No
     path = tmp_path / "ours.pt"
     torch.save({"model": "semgcn", "options": {"hid_dim": 64}, "state_dict": build("semgcn").state_dict()}, path)
     with pytest.raises(InputError, match="ours.pt: weights do not fit model 'semgcn'"):
-        load_checkpoint(path)
+        Checkpoint.load(path)
     torch.save({"model": "semgcn", "state_dict": {}}, path)
     with pytest.raises(InputError, match="not a pose3d checkpoint"):
-        load_checkpoint(path)
+        Checkpoint.load(path)
 
 
 def test_release_scalars_a_float_cannot_hold_are_left_out_of_meta(tmp_path: Path) -> None:
@@ -273,4 +277,4 @@ def test_release_scalars_a_float_cannot_hold_are_left_out_of_meta(tmp_path: Path
         {"state_dict": build("semgcn").state_dict(), "epoch": 10**400, "lr": 1e-3, "error": float("nan")}, source
     )
     import_checkpoint(source, "semgcn", tmp_path / "ours.pt")
-    assert load_checkpoint(tmp_path / "ours.pt")[1]["meta"] == {"source": source.name, "lr": 1e-3}
+    assert Checkpoint.load(tmp_path / "ours.pt").meta == {"source": source.name, "lr": 1e-3}

@@ -12,8 +12,8 @@ from pose3d.data.h36m import ACTIONS
 from pose3d.data.loader import load_h36m
 from pose3d.evaluation.evaluate import evaluate_mean_pose, per_action
 from pose3d.evaluation.tables import write_tables
-from pose3d.models import build
-from pose3d.models.predict import predict
+from pose3d.models import build, get
+from pose3d.runs import Predictor
 
 
 def test_per_action_is_frame_weighted_and_average_unweighted() -> None:
@@ -27,14 +27,14 @@ def test_tgraphnet_predicts_every_test_frame_once(tiny_tables: dict[str, Path]) 
     clips = load_h36m(tiny_tables["poses_3d"], tiny_tables["poses_2d_gt"], ["S9"])
     torch.manual_seed(0)
     model = build("tgraphnet", channels=8)
-    pred = predict(model, "tgraphnet", clips, torch.device("cpu"))
+    spec = get("tgraphnet")
+    predictor = Predictor(model, spec, torch.device("cpu"), spec.test_window())
+    pred = predictor.clips(clips)
     assert pred.shape == clips.positions.shape
     # The same frames scored through windows of one clip at a time agree with the batched result.
     one = clips.select(np.array([3]))
     start = clips.clip_starts[3]
-    np.testing.assert_allclose(
-        predict(model, "tgraphnet", one, torch.device("cpu")), pred[start : start + len(one.positions)], atol=1e-5
-    )
+    np.testing.assert_allclose(predictor.clips(one), pred[start : start + len(one.positions)], atol=1e-5)
 
 
 def test_mean_pose_baseline_and_tables(tiny_tables: dict[str, Path], tmp_path: Path) -> None:

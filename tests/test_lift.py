@@ -45,9 +45,10 @@ class Scene:
 @pytest.fixture(scope="module")
 def scene(tiny_tables: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Scene:
     root = tmp_path_factory.mktemp("lift")
-    settings = resolve_run(small_config(), "tgraphnet", "coco")
-    settings.update(device="cpu", epochs=1, samples_per_epoch=16, batch_size=8, test_subjects=[SUBJECT])
-    settings["model_options"] = {"channels": 8, "kernel_size": 3}
+    settings = resolve_run(small_config(), "tgraphnet", "coco").replace(
+        device="cpu", epochs=1, samples_per_epoch=16, batch_size=8, test_subjects=[SUBJECT]
+    )
+    settings = settings.replace(model_options={"channels": 8, "kernel_size": 3})
     paths = {"poses_3d": tiny_tables["poses_3d"], "poses_2d": tiny_tables["poses_2d_coco"]}
     train(settings, out=root / "model.pt", **paths)
 
@@ -60,7 +61,7 @@ def scene(tiny_tables: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
     metrics = evaluate(settings, root / "model.pt", paths["poses_3d"], root / "clip.parquet", root / "metrics.parquet")
     evaluated = metrics.query("metric == 'mpjpe' and action == 'Walking'")["value"].item()
     flipped = evaluate(
-        {**settings, "flip_test": True},
+        settings.replace(flip_test=True),
         root / "model.pt",
         paths["poses_3d"],
         root / "clip.parquet",
@@ -223,20 +224,24 @@ def test_people_gaps_and_missing_joints(scene: Scene, tmp_path: Path, capsys: py
 
 
 def test_tgraphnet_windows_cover_any_length_once() -> None:
-    from pose3d.models import build
+    from pose3d.models import build, get
     from pose3d.models.predict import predict_keypoints
     from pose3d.models.windows import test_windows
 
     lengths = [1, 2, 30, 31, 32, 80, 81, 82, 140]
     starts = np.cumsum([0, *lengths])
-    windows, scored = test_windows(starts)
+    spec = get("tgraphnet")
+    windows, scored = test_windows(starts, *spec.test_window())
     assert np.bincount(windows[scored], minlength=starts[-1]).tolist() == [1] * starts[-1]
     torch.manual_seed(0)
     model = build("tgraphnet", channels=8)
     keypoints = np.random.default_rng(0).uniform(-1, 1, (starts[-1], 17, 2)).astype(np.float32)
-    together = predict_keypoints(model, "tgraphnet", keypoints, starts, torch.device("cpu"))
+    cpu = torch.device("cpu")
+    together = predict_keypoints(model, spec, keypoints, starts, cpu, *spec.test_window())
     for first, last in zip(starts[:-1], starts[1:]):
-        alone = predict_keypoints(model, "tgraphnet", keypoints[first:last], np.array([0, last - first]), "cpu")
+        alone = predict_keypoints(
+            model, spec, keypoints[first:last], np.array([0, last - first]), cpu, *spec.test_window()
+        )
         np.testing.assert_allclose(alone, together[first:last], atol=1e-5)
 
 

@@ -16,15 +16,20 @@ from pose3d.data.skeleton import H36M_16, H36M_17
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import MODELS, build
 from pose3d.models import predict as predict_module
-from pose3d.models.predict import flip_averaged, mirror, predict, root_relative, root_relative_prediction
+from pose3d.models.predict import flip_averaged, mirror, root_relative, root_relative_prediction
+from pose3d.runs import Checkpoint, Predictor
 from pose3d.training.loop import train
 
 
-def train_error_mm(result: dict, model: str, clips) -> float:
+def predict(network: torch.nn.Module, model: str, clips, device: torch.device, flip: bool = False):
+    """``network``'s predictions for ``clips`` with the release's test window."""
+    spec = MODELS[model]
+    return Predictor(network, spec, device, spec.test_window(), flip).clips(clips)
+
+
+def train_error_mm(result: Checkpoint, model: str, clips) -> float:
     """MPJPE (mm) of a trained checkpoint's predictions on the clips it trained on."""
-    network = build(model, **result["options"])
-    network.load_state_dict(result["state_dict"])
-    pred = predict(network, model, clips, torch.device("cpu"))
+    pred = Predictor.from_checkpoint(result).clips(clips)
     pose = root_relative_prediction(pred, MODELS[model].predicts_root)
     return float(mpjpe(pose * 1000.0, root_relative(clips.positions) * 1000.0).mean())
 
@@ -46,11 +51,9 @@ def test_fast_and_plain_training_agree(tiny_tables: dict[str, Path], tmp_path: P
     paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
     plain = train(settings(model, implementation="plain", **changes), out=tmp_path / "plain/model.pt", **paths)
     fast = train(settings(model, implementation="fast", **changes), out=tmp_path / "fast/model.pt", **paths)
-    assert [h["train_loss"] for h in fast["history"]] == pytest.approx(
-        [h["train_loss"] for h in plain["history"]], rel=1e-3
-    )
+    assert [h["train_loss"] for h in fast.history] == pytest.approx([h["train_loss"] for h in plain.history], rel=1e-3)
     clips = load_h36m(
-        paths["poses_3d"], paths["poses_2d"], plain["settings"]["train_subjects"], num_joints=MODELS[model].num_joints
+        paths["poses_3d"], paths["poses_2d"], list(plain.settings.train_subjects), num_joints=MODELS[model].num_joints
     )
     assert train_error_mm(fast, model, clips) == pytest.approx(train_error_mm(plain, model, clips), rel=5e-3)
 
@@ -59,9 +62,9 @@ def test_bf16_training_follows_the_float32_one(tiny_tables: dict[str, Path], tmp
     paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
     full = train(settings("semgcn", mixed_precision=False), out=tmp_path / "fp32/model.pt", **paths)
     half = train(settings("semgcn", mixed_precision=True), out=tmp_path / "bf16/model.pt", **paths)
-    losses = [h["train_loss"] for h in half["history"]]
-    assert losses != [h["train_loss"] for h in full["history"]]  # autocast really ran in bf16
-    assert losses == pytest.approx([h["train_loss"] for h in full["history"]], rel=0.05)
+    losses = [h["train_loss"] for h in half.history]
+    assert losses != [h["train_loss"] for h in full.history]  # autocast really ran in bf16
+    assert losses == pytest.approx([h["train_loss"] for h in full.history], rel=0.05)
 
 
 def test_mirror_swaps_sides_and_negates_x() -> None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
 from mlflow.tracking import MlflowClient
 from test_train import Interrupted, settings
 
 from pose3d.cli import main
+from pose3d.config.run_settings import RunSettings
 from pose3d.tracking import read_experiment_file, training_run, write_experiment_file
 from pose3d.training.loop import RunOpener, train
 
@@ -23,7 +22,7 @@ def tracking(tmp_path: Path) -> dict[str, str]:
     return read_experiment_file(tmp_path / "experiment.json")
 
 
-def run_opener(tracking: dict[str, str], run_settings: dict[str, Any], tables: dict[str, Path], out: Path) -> RunOpener:
+def run_opener(tracking: dict[str, str], run_settings: RunSettings, tables: dict[str, Path], out: Path) -> RunOpener:
     """What `pose3d train --tracking` passes to `train`: the opener of the job's MLflow run."""
     return partial(training_run, tracking, run_settings, out, [tables["poses_3d"], tables["poses_2d_cpn"]])
 
@@ -40,7 +39,7 @@ def test_run_records_params_tags_epochs_and_model(
         open_run=run_opener(tracking, run_settings, tiny_tables, out),
     )
     client = MlflowClient(tracking["tracking_uri"])
-    run = client.get_run(result["mlflow_run_id"])
+    run = client.get_run(result.mlflow_run_id)
     assert run.info.status == "FINISHED" and run.info.experiment_id == tracking["experiment_id"]
     assert run.data.params["lr"] == "0.001" and run.data.params["epochs"] == "2"
     assert run.data.params["data.poses_2d"] == str(tiny_tables["poses_2d_cpn"])
@@ -69,7 +68,7 @@ def test_interrupted_run_is_marked_failed_then_resumed_in_place(
     assert failed.info.status == "FAILED"
     result = train(run_settings, tiny_tables["poses_3d"], tiny_tables["poses_2d_cpn"], out, open_run=open_run)
     [resumed] = client.search_runs([tracking["experiment_id"]])
-    assert resumed.info.run_id == failed.info.run_id == result["mlflow_run_id"]
+    assert resumed.info.run_id == failed.info.run_id == result.mlflow_run_id
     assert resumed.info.status == "FINISHED"
     assert [m.step for m in client.get_metric_history(resumed.info.run_id, "train_loss")] == [0, 1, 2]
 
@@ -79,7 +78,7 @@ def test_commands_log_training_and_evaluation_onto_one_run(
 ) -> None:
     """`pose3d train --tracking` opens the run; `pose3d evaluate --tracking` finds it in the checkpoint."""
     checkpoint, metrics = tmp_path / "m/model.pt", tmp_path / "eval/metrics.parquet"
-    common = ["--settings", json.dumps(settings("linear")), "--tracking", str(tmp_path / "experiment.json")]
+    common = ["--settings", settings("linear").to_json(), "--tracking", str(tmp_path / "experiment.json")]
     common += ["--poses-3d", str(tiny_tables["poses_3d"]), "--poses-2d", str(tiny_tables["poses_2d_cpn"])]
     assert main(["train", *common, "--out", str(checkpoint)]) == 0
     assert main(["evaluate", *common, "--checkpoint", str(checkpoint), "--out", str(metrics)]) == 0

@@ -8,6 +8,7 @@ import pytest
 import torch
 from workflow_helpers import small_config
 
+from pose3d.config.run_settings import RunSettings
 from pose3d.config.settings import resolve_run
 from pose3d.core.safe_load import load_torch
 from pose3d.data.loader import load_h36m
@@ -18,13 +19,11 @@ class Interrupted(Exception):
     """Stands in for a killed job."""
 
 
-def settings(model: str, **changes) -> dict:
-    run = resolve_run(small_config(), model, "cpn")
-    run.update(device="cpu", epochs=2, samples_per_epoch=256)
+def settings(model: str, **changes) -> RunSettings:
+    run = resolve_run(small_config(), model, "cpn").replace(device="cpu", epochs=2, samples_per_epoch=256)
     if model.startswith("tgraphnet"):
-        run.update(samples_per_epoch=16, batch_size=8, model_options={"channels": 8, "kernel_size": 3})
-    run.update(changes)
-    return run
+        run = run.replace(samples_per_epoch=16, batch_size=8, model_options={"channels": 8, "kernel_size": 3})
+    return run.replace(**changes)
 
 
 def same_weights(a: dict, b: dict) -> bool:
@@ -37,9 +36,9 @@ def test_same_seed_same_weights_other_seed_differs(tiny_tables: dict[str, Path],
     first = train(settings(model), out=tmp_path / "a/model.pt", **paths)
     second = train(settings(model), out=tmp_path / "b/model.pt", **paths)
     other = train(settings(model, seed=1), out=tmp_path / "c/model.pt", **paths)
-    assert same_weights(first["state_dict"], second["state_dict"])
-    assert not same_weights(first["state_dict"], other["state_dict"])
-    assert [h["train_loss"] for h in first["history"]] == [h["train_loss"] for h in second["history"]]
+    assert same_weights(first.state_dict, second.state_dict)
+    assert not same_weights(first.state_dict, other.state_dict)
+    assert [h["train_loss"] for h in first.history] == [h["train_loss"] for h in second.history]
 
 
 @pytest.mark.parametrize("model", ["semgcn_nonlocal", "tgraphnet"])
@@ -62,7 +61,7 @@ def test_resume_after_interrupted_epoch_gives_same_weights(
     epochs_run: list[int] = []
     resumed = train(run, out=out, on_epoch=lambda epoch, metrics: epochs_run.append(epoch), **paths)
     assert epochs_run == [1, 2]
-    assert same_weights(straight["state_dict"], resumed["state_dict"])
+    assert same_weights(straight.state_dict, resumed.state_dict)
 
 
 def test_changed_settings_do_not_resume(tiny_tables: dict[str, Path], tmp_path: Path) -> None:
@@ -80,15 +79,15 @@ def test_checkpoint_selection_keeps_the_best_epoch(
 ) -> None:
     paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
     result = train(settings("semgcn", epochs=3, checkpoint_selection=selection), out=tmp_path / "m.pt", **paths)
-    errors = [h[f"{selection}_mpjpe"] for h in result["history"]]
-    assert result["selected_epoch"] == errors.index(min(errors))
+    errors = [h[f"{selection}_mpjpe"] for h in result.history]
+    assert result.selected_epoch == errors.index(min(errors))
 
 
 @pytest.mark.parametrize("root_start", ["train_mean", None])
 def test_trajectory_root_head_start(tiny_tables: dict[str, Path], tmp_path: Path, root_start: str | None) -> None:
     paths = dict(poses_3d=tiny_tables["poses_3d"], poses_2d=tiny_tables["poses_2d_cpn"])
-    run = settings("tgraphnet_traj", epochs=1, lr=0.0, weight_decay=0.0, root_start=root_start)
-    bias = train(run, out=tmp_path / "model.pt", **paths)["state_dict"]["root_head.bias"]
-    clips = load_h36m(paths["poses_3d"], paths["poses_2d"], run["train_subjects"], num_joints=17)
+    run = settings("tgraphnet_traj", epochs=1, lr=1e-12, weight_decay=0.0, root_start=root_start)  # weights stay
+    bias = train(run, out=tmp_path / "model.pt", **paths).state_dict["root_head.bias"]
+    clips = load_h36m(paths["poses_3d"], paths["poses_2d"], run.train_subjects, num_joints=17)
     mean_root = torch.as_tensor(clips.positions[:, 0].mean(axis=0), dtype=bias.dtype)
     assert torch.allclose(bias, mean_root, atol=1e-4) == (root_start == "train_mean")

@@ -16,9 +16,10 @@ from pose3d.data.h36m import ACTIONS
 from pose3d.data.skeleton import H36M_16
 from pose3d.evaluation.evaluate import evaluate, evaluate_mean_pose
 from pose3d.evaluation.tables import read_metrics, write_tables
+from pose3d.runs import TrainingRecord
 from pose3d.training.loop import train
 from pose3d.visualization.animation import lifted_scene, render_animation
-from pose3d.visualization.charts import per_action_figure, per_joint_figure, training_curves_figure, training_record
+from pose3d.visualization.charts import per_action_figure, per_joint_figure, training_curves_figure
 from pose3d.visualization.palette import CENTRE_COLOR, LEFT_COLOR, RIGHT_COLOR, model_color
 
 
@@ -179,7 +180,7 @@ def test_per_joint_chart_and_training_curves(results: dict[str, Path], tmp_path:
     joints = np.asarray(Image.open(tmp_path / "joints.png").convert("RGB"))
     assert share_of(joints, model_color("linear"), 10) > 0.005 and share_of(joints, model_color("semgcn"), 10) > 0.005
     checkpoints = [results["root"] / f"{model}-cpn/model.pt" for model in ("linear", "semgcn")]
-    training_curves_figure([training_record(c) for c in checkpoints], tmp_path / "training.png")
+    training_curves_figure([TrainingRecord.load(c) for c in checkpoints], tmp_path / "training.png")
     curves = np.asarray(Image.open(tmp_path / "training.png").convert("RGB"))
     loss_panel, lr_panel = panels(curves, 2)  # both models use MSE: one loss panel, then the learning rate
     assert share_of(loss_panel, model_color("linear"), 10) > 0.0005

@@ -7,7 +7,12 @@ import time
 import numpy as np
 import pytest
 
-from pose3d.models import windows
+from pose3d.models import MODELS, windows
+
+_RECIPE = MODELS["tgraphnet"].recipes["paper"]
+#: TGraphNet's released training and test windows (chunk, padding): 5 + 2 x 38 and 31 + 2 x 25 frames.
+TRAIN = (_RECIPE["window_chunk"], _RECIPE["window_pad"])
+TEST = (_RECIPE["test_chunk"], _RECIPE["test_pad"])
 
 
 def _random_layout(rng: np.random.Generator, n_clips: int, max_len: int) -> np.ndarray:
@@ -56,21 +61,21 @@ def test_centred_grid_matches_release_bounds() -> None:
 
 def test_default_window_lengths_and_edge_replication() -> None:
     starts = np.array([0, 100, 250])
-    train = windows.training_windows(starts)
+    train = windows.training_windows(starts, *TRAIN)
     assert train.shape == (20 + 30, 81)
     np.testing.assert_array_equal(train[0], np.clip(np.arange(-38, 43), 0, 99))
     np.testing.assert_array_equal(train[0, :39], 0)
     np.testing.assert_array_equal(train[19, 38:43], [95, 96, 97, 98, 99])  # last chunk of clip 0
     np.testing.assert_array_equal(train[19, 42:], 99)  # then its last row is replicated
     np.testing.assert_array_equal(train[20], 100 + np.clip(np.arange(-38, 43), 0, 149))
-    indices, scored = windows.test_windows(starts)
+    indices, scored = windows.test_windows(starts, *TEST)
     assert indices.shape == scored.shape == (4 + 5, 81)
     np.testing.assert_array_equal(scored[0], (np.arange(81) >= 25) & (np.arange(81) < 56))
 
 
 def test_windows_stay_inside_their_clip() -> None:
     starts = _random_layout(np.random.default_rng(3), 40, 200)
-    for indices in (windows.training_windows(starts), windows.test_windows(starts)[0]):
+    for indices in (windows.training_windows(starts, *TRAIN), windows.test_windows(starts, *TEST)[0]):
         clip_of_row = np.searchsorted(starts, indices, side="right") - 1
         assert np.all(clip_of_row == clip_of_row[:, :1])
         assert np.all(np.diff(indices, axis=1) >= 0)
@@ -80,14 +85,14 @@ def test_windows_stay_inside_their_clip() -> None:
 def test_every_frame_scored_exactly_once(centred: bool) -> None:
     starts = _random_layout(np.random.default_rng(4), 60, 300)
     starts = np.insert(starts, 5, starts[5])  # an empty clip yields no windows
-    indices, scored = windows.test_windows(starts, centred=centred)
+    indices, scored = windows.test_windows(starts, *TEST, centred=centred)
     np.testing.assert_array_equal(np.bincount(indices[scored], minlength=starts[-1]), 1)
-    train = windows.training_windows(starts, centred=centred)
+    train = windows.training_windows(starts, *TRAIN, centred=centred)
     assert len(train) == np.sum(-(-np.diff(starts) // 5))
 
 
 def test_clip_shorter_than_window() -> None:
-    indices, scored = windows.test_windows(np.array([0, 200, 203]))
+    indices, scored = windows.test_windows(np.array([0, 200, 203]), *TEST)
     short = indices[-1]
     np.testing.assert_array_equal(short[:26], 200)
     np.testing.assert_array_equal(short[25:28], [200, 201, 202])
@@ -97,18 +102,18 @@ def test_clip_shorter_than_window() -> None:
 
 def test_bad_layout_rejected() -> None:
     with pytest.raises(ValueError, match="non-decreasing"):
-        windows.training_windows(np.array([0, 10, 5]))
+        windows.training_windows(np.array([0, 10, 5]), *TRAIN)
     with pytest.raises(ValueError, match="integer"):
-        windows.training_windows(np.array([0.0, 10.0]))
+        windows.training_windows(np.array([0.0, 10.0]), *TRAIN)
     with pytest.raises(ValueError, match="chunk"):
-        windows.test_windows(np.array([0, 10]), chunk=0)
+        windows.test_windows(np.array([0, 10]), chunk=0, pad=25)
 
 
 def test_many_clips_fast() -> None:
     starts = _random_layout(np.random.default_rng(5), 1000, 2000)  # about 1 M rows
     t0 = time.perf_counter()
-    train = windows.training_windows(starts)
-    indices, scored = windows.test_windows(starts)
+    train = windows.training_windows(starts, *TRAIN)
+    indices, scored = windows.test_windows(starts, *TEST)
     elapsed = time.perf_counter() - t0
     assert np.bincount(indices[scored], minlength=starts[-1]).max() == 1
     assert train.shape[0] > 150_000

@@ -6,7 +6,7 @@ import json
 import platform
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,15 +60,14 @@ def _train_runs(work: Workload, data: SyntheticData, variants: Sequence[str], de
     memory: dict[str, float] = {}
     for name in variants:
         variant = VARIANTS[name]
-        settings = {**work.settings, "compile": variant.compile, "mixed_precision": variant.bf16}
+        recipe = replace(work.recipe, compile=variant.compile)
         torch.manual_seed(0)
-        model = build(work.name, **settings["model_options"]).to(device).train()
-        step = TrainStep(
-            model, build_optimizer(model, settings, variant.implementation), settings, variant.implementation, device
-        )
+        model = build(work.name, **recipe.model_options).to(device).train()
+        optimizer = build_optimizer(model, recipe, variant.implementation)
+        step = TrainStep(model, optimizer, recipe, variant.implementation, device, bf16=variant.bf16)
 
         def run(step: TrainStep = step) -> object:
-            return step(*data.batch(work.settings["batch_size"]))
+            return step(*data.batch(work.recipe.batch_size))
 
         reset_peak_memory(device)
         warm[name] = seconds(run, 2, device)
@@ -86,7 +85,7 @@ def _eval_runs(work: Workload, data: SyntheticData, variants: Sequence[str], dev
     for name in variants:
         variant = VARIANTS[name]
         torch.manual_seed(0)
-        model = build(work.name, **work.settings["model_options"]).to(device).eval()
+        model = build(work.name, **work.recipe.model_options).to(device).eval()
         forward = torch.compile(model, mode=compile_mode(device)) if variant.compile else model
         grad_mode = torch.no_grad if variant.implementation == "plain" else torch.inference_mode
         autocast = torch.autocast(device.type, dtype=torch.bfloat16) if variant.bf16 else nullcontext()
@@ -106,7 +105,7 @@ def _eval_flops(work: Workload, data: SyntheticData, device: torch.device) -> in
     """FLOPs of one evaluation batch (the same in every variant), counted on the eager model under
     ``no_grad``: the counter's module hooks fail under ``inference_mode`` when a module is handed a
     parameter, as TGraphNet's levels are handed the joint affinity."""
-    model = build(work.name, **work.settings["model_options"]).to(device).eval()
+    model = build(work.name, **work.recipe.model_options).to(device).eval()
     inputs = data.batch(work.eval_batch)[0]
     with torch.no_grad():
         return count_flops(lambda: model(inputs))
@@ -119,9 +118,9 @@ def bench_model(
     work = workload(name, size, device)
     data = SyntheticData(name, POOL_FRAMES[size], device)
     steps = STEPS[(device.type, size)][work.temporal]
-    batch = work.settings["batch_size"]
+    batch = work.recipe.batch_size
     result: dict[str, Any] = {"batch_size": batch, "eval_batch": work.eval_batch, "steps_per_measurement": steps}
-    result["model_options"] = work.settings["model_options"]
+    result["model_options"] = dict(work.recipe.model_options)
 
     train = _train_runs(work, data, variants, device)
     flops = count_flops(train["runs"][variants[0]])
@@ -132,7 +131,7 @@ def bench_model(
 
     base_train, base_eval = train_s[variants[0]], eval_s[variants[0]]
     train_frames, eval_frames = work.output_frames
-    epochs = work.settings["epochs"]
+    epochs = work.recipe.epochs
     for variant in variants:
         step_s, forward_s = train_s[variant], eval_s[variant]
         epoch_s = -(-work.train_samples // batch) * step_s

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
-from pose3d.config.recipes import recipe
 from pose3d.models import MODELS
 from pose3d.models.predict import eval_batch
+from pose3d.models.recipes import Recipe
 
 #: Human3.6M sizes (FACTS.md §7): every frame of every camera, training subjects and test subjects.
 FULL_TRAIN_FRAMES = 1_560_000
@@ -23,7 +22,7 @@ class Workload:
     """One model's benchmark: its paper recipe (at the size's width) and full-size sample counts."""
 
     name: str
-    settings: dict[str, Any]
+    recipe: Recipe
     train_samples: int  # per full-size epoch: frames, or TGraphNet training windows
     test_samples: int  # full-size test set: frames, or TGraphNet test windows
     output_frames: tuple[int, int]  # predicted frames per training sample and per evaluated sample
@@ -31,25 +30,28 @@ class Workload:
 
     @property
     def temporal(self) -> bool:
-        return MODELS[self.name].frames > 1
+        return MODELS[self.name].temporal
 
 
 def workload(name: str, size: str, device: torch.device) -> Workload:
     """The paper recipe of ``name``; ``tiny`` (a smoke test) uses the demo profile's model width and
     TGraphNet batches of 4 windows."""
-    settings = {**recipe("paper", name), "model": name, "mixed_precision": False}
+    spec = MODELS[name]
+    values = spec.recipe("paper")
     if size == "tiny":
-        settings["model_options"] = recipe("demo", name)["model_options"]
-        if MODELS[name].frames > 1:
-            settings["batch_size"] = 4
-    frames = MODELS[name].frames
+        values["model_options"] = spec.recipe("demo")["model_options"]
+        if spec.temporal:
+            values["batch_size"] = 4
+    recipe = Recipe.from_dict(values)
     frame_batch, window_batch = eval_batch(device)  # as evaluation and lifting predict
-    if frames == 1:
-        return Workload(name, settings, FULL_TRAIN_FRAMES, FULL_TEST_FRAMES, (1, 1), frame_batch)
-    chunk, test_chunk = settings["window_chunk"], settings["test_chunk"]
+    if not spec.temporal:
+        return Workload(name, recipe, FULL_TRAIN_FRAMES, FULL_TEST_FRAMES, (1, 1), frame_batch)
+    chunk, test_chunk = recipe.window_chunk, recipe.test_chunk
+    assert chunk is not None and test_chunk is not None
+    frames = spec.frames
     return Workload(
         name,
-        settings,
+        recipe,
         -(-FULL_TRAIN_FRAMES // chunk),
         -(-FULL_TEST_FRAMES // test_chunk),
         (frames, test_chunk),

@@ -15,6 +15,7 @@ def _tables(args: argparse.Namespace) -> None:
 def _figures(args: argparse.Namespace) -> None:
     from pose3d.cli.viz import log_to_runs, tracking_uri
     from pose3d.evaluation.tables import read_metrics
+    from pose3d.runs import TrainingRecord
     from pose3d.visualization.charts import (
         JOINT_METRIC,
         PER_ACTION_METRICS,
@@ -22,14 +23,13 @@ def _figures(args: argparse.Namespace) -> None:
         per_joint_figure,
         plotted_rows,
         training_curves_figure,
-        training_record,
     )
 
     uri = tracking_uri(args.tracking)
     long = read_metrics(args.metrics)  # every input is read and checked once, before any figure is written
     for metric in (*PER_ACTION_METRICS, *([JOINT_METRIC] if args.per_joint else [])):
         plotted_rows(long, metric, args.metrics)
-    records = [training_record(checkpoint) for checkpoint in args.checkpoints]
+    records = [TrainingRecord.load(checkpoint) for checkpoint in args.checkpoints]
     per_action_figure(long, args.metrics, args.per_action)
     if args.per_joint:
         per_joint_figure(long, args.metrics, args.per_joint)

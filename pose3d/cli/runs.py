@@ -3,53 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import json
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pose3d.cli.arguments import positive_int
-from pose3d.config.choices import DEVICES, INPUTS_2D, LAYOUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
+from pose3d.config.choices import INPUTS_2D, LAYOUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
 from pose3d.core.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pose3d.config.run_settings import RunSettings
     from pose3d.training.loop import RunOpener
 
-#: Settings that pick code paths, with the values they may take (the rest are the checked config's numbers).
-_SETTINGS_CHOICES = {"model": MODEL_NAMES, "input_2d": INPUTS_2D, "device": DEVICES}
-_SETTINGS_SUBJECTS = ("train_subjects", "test_subjects")
 
-
-def _check_settings(settings: Any) -> dict[str, Any]:
-    """``--settings`` as resolved run settings: a JSON object naming a known model, 2D input and device and
-    non-empty subject lists (a hand-edited one fails here, not deep in training)."""
-    if not isinstance(settings, dict):
-        raise InputError("--settings", "expected the JSON object of resolved run settings the workflow passes")
-    missing = [key for key in (*_SETTINGS_CHOICES, *_SETTINGS_SUBJECTS) if key not in settings]
-    if missing:
-        raise InputError("--settings", f"missing {', '.join(missing)} (resolved run settings name them all)")
-    for key, allowed in _SETTINGS_CHOICES.items():
-        if settings[key] not in allowed:
-            raise InputError("--settings", f"{key}: must be one of {', '.join(allowed)}, got {settings[key]!r}")
-    for key in _SETTINGS_SUBJECTS:
-        subjects = settings[key]
-        if not (isinstance(subjects, list) and subjects and all(isinstance(s, str) for s in subjects)):
-            raise InputError("--settings", f"{key}: must be a non-empty list of subject names, got {subjects!r}")
-    return settings
-
-
-def _load_settings(args: argparse.Namespace) -> dict[str, Any]:
+def _load_settings(args: argparse.Namespace) -> RunSettings:
     """Run settings from ``--settings`` JSON (what the workflow passes) or from a config file."""
+    from pose3d.config.run_settings import RunSettings
     from pose3d.config.settings import load_config, resolve_run
 
     if args.settings:
-        try:
-            settings = json.loads(args.settings)
-        except json.JSONDecodeError as err:
-            raise InputError("--settings", f"not valid JSON ({err})") from None
-        return _check_settings(settings)
+        return RunSettings.from_json(args.settings, "--settings")
     if not (args.model and args.input):
         raise InputError("--config", "needs --model and --input")
     return resolve_run(load_config(args.config), args.model, args.input)
@@ -61,12 +36,13 @@ def _tracking(args: argparse.Namespace) -> dict[str, str] | None:
     return read_experiment_file(args.tracking) if args.tracking else None
 
 
-def _training_run(args: argparse.Namespace, settings: dict[str, Any]) -> RunOpener | None:
+def _training_run(args: argparse.Namespace, settings: RunSettings) -> RunOpener | None:
     """With ``--tracking``, what opens the job's MLflow run (or reopens the run an interrupted job left)."""
     from pose3d.tracking import training_run
 
     tracking = _tracking(args)
-    return partial(training_run, tracking, settings, args.out, [args.poses_3d, args.poses_2d]) if tracking else None
+    inputs = [args.poses_3d, args.poses_2d]
+    return partial(training_run, tracking, settings, args.out, inputs) if tracking else None
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -122,7 +98,7 @@ def _baseline(args: argparse.Namespace) -> None:
 
 
 def _import_checkpoint(args: argparse.Namespace) -> None:
-    from pose3d.models.checkpoints import import_checkpoint
+    from pose3d.runs.release import import_checkpoint
 
     if Path(args.out).resolve() == Path(args.source).resolve():
         raise InputError("--out", f"{args.out} is the --source file; write the converted checkpoint elsewhere")

@@ -1,15 +1,19 @@
 """The enumerated names every entry point accepts: one place, importable without torch.
 
-The model registry (:data:`pose3d.models.MODELS`), the config schema and the CLI all take their
-choices from here, so a misspelt name fails before any data is read.
+The config schema and the CLI take their choices from here, so a misspelt name fails before any data
+is read. Model names come from the registry (:data:`pose3d.models.MODELS`), the 2D vocabulary from
+:mod:`pose3d.data.layouts`.
 """
 
 from __future__ import annotations
 
-MODEL_NAMES = ("linear", "semgcn", "semgcn_nonlocal", "tgraphnet", "tgraphnet_traj")
-INPUTS_2D = ("gt", "cpn", "sh", "coco")
-#: Kinds of 2D keypoints a model is trained on: Human3.6M's joints (gt, cpn, sh) or COCO keypoints (coco).
-LAYOUTS_2D = ("h36m", "coco")
+from pose3d.data.layouts import INPUT_KINDS, KINDS_2D
+from pose3d.models import MODELS
+
+MODEL_NAMES = tuple(MODELS)
+INPUTS_2D = tuple(INPUT_KINDS)
+#: Kinds of 2D keypoints a model is trained on (see :mod:`pose3d.data.layouts`).
+LAYOUTS_2D = KINDS_2D
 #: Keypoint files `pose3d lift` reads.
 LIFT_FORMATS = ("coco-json", "openpose", "alphapose", "videopose3d", "npy")
 #: File endings of the animations pose3d writes.

@@ -1,12 +1,17 @@
-"""The config schema (``config.schema.yaml``, shipped in the package) and its one-line error messages.
+"""The config schema and its one-line error messages.
 
-The workflow's ``validate`` and :func:`pose3d.config.settings.load_config` both use this file.
+``config.schema.yaml`` (shipped in the package) is the schema of everything but the models: the
+workflow's ``validate`` fills in its defaults. :func:`schema` adds what the model registry knows (the
+model names, and each model's recipe and ``model_options`` keys under ``training.overrides``), and
+:func:`validate_config`, which the workflow and ``pose3d --config`` both call first, checks with that.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,15 +21,40 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
 
 from pose3d.core.errors import InputError, one_line
+from pose3d.core.numbers import is_whole
+from pose3d.models import MODELS, ModelSpec
+from pose3d.models.recipes import Recipe
 
-#: The one copy of the schema.
+#: The schema of everything but the models.
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
+
+
+def recipe_schema(spec: ModelSpec) -> dict[str, Any]:
+    """The JSON schema of one model's recipe keys, ``model_options`` included (no other keys: the
+    caller closes it with ``unevaluatedProperties``)."""
+    own = dict(spec.recipe_schema)
+    return {**own, "properties": {**own.get("properties", {}), "model_options": dict(spec.options_schema)}}
+
+
+def _with_models(base: dict[str, Any], models: Mapping[str, ModelSpec]) -> dict[str, Any]:
+    """``base`` with the registry's model names and each model's recipe schema filled in."""
+    full = copy.deepcopy(base)
+    props = full["properties"]
+    names = list(models)
+    props["models"]["items"]["enum"] = names
+    props["lift"]["additionalProperties"]["properties"]["model"]["enum"] = names
+    overrides = props["training"]["properties"]["overrides"]
+    overrides["properties"] = {
+        name: {**recipe_schema(spec), "unevaluatedProperties": False} for name, spec in models.items()
+    }
+    overrides["additionalProperties"] = False
+    return full
 
 
 @cache
 def schema() -> dict[str, Any]:
-    """The parsed schema."""
-    return yaml.safe_load(SCHEMA_PATH.read_text())
+    """The full schema: the file's, with the models of the registry."""
+    return _with_models(yaml.safe_load(SCHEMA_PATH.read_text()), MODELS)
 
 
 #: The most values (list entries and mapping items, aliases counted each time they occur) a config may
@@ -34,7 +64,7 @@ MAX_VALUES = 100_000
 
 def _is_integer(checker: Any, value: Any) -> bool:
     """Only whole numbers written as such: JSON Schema calls 2.0 an integer, ``range(2.0)`` does not."""
-    return isinstance(value, int) and not isinstance(value, bool)
+    return is_whole(value)
 
 
 def _is_number(checker: Any, value: Any) -> bool:
@@ -61,6 +91,8 @@ def setting_range(*keys: str) -> tuple[float, float]:
 def _known_keys(node: dict[str, Any]) -> list[str]:
     """Property names a (sub)schema declares, following ``$ref`` chains (as ``unevaluatedProperties`` does)."""
     keys: list[str] = []
+    for part in node.get("allOf", []):
+        keys += _known_keys(part)
     while node:
         keys += node.get("properties", {})
         node = schema()["$defs"][node["$ref"].rsplit("/", 1)[-1]] if "$ref" in node else {}
@@ -107,6 +139,14 @@ def _describe(error: ValidationError) -> tuple[list[str], str]:
     return path, messages[kind]() if kind in messages else one_line(error.message, 120)
 
 
+def _problem(schema_: dict[str, Any], instance: Any) -> ValidationError | None:
+    """The most relevant violation; a wrong value before the "unknown key" it causes (a subschema that
+    fails evaluates none of its keys, so ``unevaluatedProperties`` then reports them all)."""
+    errors = list(_Validator(schema_).iter_errors(instance))
+    values = [e for e in errors if e.validator != "unevaluatedProperties"]
+    return best_match(values or errors)
+
+
 def _too_many_values(node: Any, budget: int = MAX_VALUES) -> bool:
     """Whether ``node`` holds more than ``budget`` values (counting stops there: a YAML bomb costs little)."""
     stack = [node]
@@ -148,7 +188,58 @@ def validate_config(config: Any, source: str | Path) -> None:
     if where is not None:
         key = ".".join(where).encode("unicode_escape").decode()  # a newline shows as \n: one line
         raise InputError(source, f"{key}: holds a control character (newline, tab ...)")
-    error = best_match(_Validator(schema()).iter_errors(config))
+    error = _problem(schema(), config)
+    if error is not None:
+        path, problem = _describe(error)
+        raise InputError(source, f"{'.'.join(path) or 'top level'}: {problem}")
+
+
+#: Run settings that pick code paths or data, checked first with the messages ``--settings`` users know.
+_RUN_KEYS = ("model", "input_2d", "device", "train_subjects", "test_subjects")
+
+
+def run_settings_schema(spec: ModelSpec) -> dict[str, Any]:
+    """The schema of one run's resolved settings (:class:`pose3d.config.run_settings.RunSettings`): the
+    config's own rules for each run key, and the model's recipe keys, every one of them required."""
+    full = schema()
+    props, training = full["properties"], full["properties"]["training"]["properties"]
+    run = {
+        "model": {"type": "string", "enum": list(MODELS)},
+        "input_2d": props["inputs"]["items"],
+        "profile": training["profile"],
+        "seed": props["seed"],
+        "device": training["device"],
+        "mixed_precision": training["mixed_precision"],
+        "implementation": training["implementation"],
+        "flip_test": props["evaluation"]["properties"]["flip_test"],
+        "checkpoint_selection": training["checkpoint_selection"],
+        "validation_fraction": training["validation_fraction"],
+        "train_subjects": props["data"]["properties"]["train_subjects"],
+        "test_subjects": props["data"]["properties"]["test_subjects"],
+    }
+    paper = spec.recipes["paper"]
+    optional = [key for key in Recipe.OPTIONAL if paper.get(key) is None]  # written only when set
+    return {
+        "$defs": full["$defs"],
+        "allOf": [recipe_schema(spec)],
+        "properties": run,
+        "required": [*run, *(key for key in paper if key not in optional)],
+        "unevaluatedProperties": False,
+    }
+
+
+def check_run_settings(values: dict[str, Any], source: str | Path) -> None:
+    """Raise :class:`InputError` ``<source>: <key>: <problem>`` unless ``values`` are a run's full settings."""
+    missing = [key for key in _RUN_KEYS if key not in values]
+    if missing:
+        raise InputError(source, f"missing {', '.join(missing)} (resolved run settings name them all)")
+    if values["model"] not in MODELS:
+        raise InputError(source, f"model: must be one of {', '.join(MODELS)}, got {_show(values['model'])}")
+    for key in ("train_subjects", "test_subjects"):
+        subjects = values[key]
+        if not (isinstance(subjects, list) and subjects and all(isinstance(s, str) for s in subjects)):
+            raise InputError(source, f"{key}: must be a non-empty list of subject names, got {_show(subjects)}")
+    error = _problem(run_settings_schema(MODELS[values["model"]]), values)
     if error is not None:
         path, problem = _describe(error)
         raise InputError(source, f"{'.'.join(path) or 'top level'}: {problem}")

@@ -1,4 +1,4 @@
-"""Resolve the config into the settings of one run (one model on one 2D input)."""
+"""Read a config.yaml, and resolve it into the settings of one run (one model on one 2D input)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from typing import Any
 
 import yaml
 
-from pose3d.config.recipes import recipe
+from pose3d.config.run_settings import RunSettings
 from pose3d.config.schema import validate_config
 from pose3d.core.device import select_device
 from pose3d.core.errors import InputError, one_line
-
-_TEMPORAL = ("tgraphnet", "tgraphnet_traj")
+from pose3d.models import get
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -57,16 +56,17 @@ def load_config(path: str | Path) -> dict[str, Any]:
     return config
 
 
-def resolve_run(config: dict[str, Any], model: str, input_2d: str) -> dict[str, Any]:
-    """Every hyper-parameter of one run: the profile's recipe, config overrides, seed, device, data split."""
+def resolve_run(config: dict[str, Any], model: str, input_2d: str) -> RunSettings:
+    """Every setting of one run: the profile's recipe, the config's overrides, seed, device, data split."""
+    spec = get(model, "models")
     training = config["training"]
-    settings = recipe(training["profile"], model)
+    values = spec.recipe(training["profile"])
     overrides = dict(training.get("overrides", {}).get(model, {}))
-    settings["model_options"].update(overrides.pop("model_options", {}))
-    settings.update(overrides)
-    if model in _TEMPORAL:
-        settings["model_options"].setdefault("kernel_size", training["tgraphnet_kernel"])
-    settings.update(
+    values["model_options"].update(overrides.pop("model_options", {}))
+    values.update(overrides)
+    for option, key in spec.config_options.items():
+        values["model_options"].setdefault(option, training[key])
+    values.update(
         model=model,
         input_2d=input_2d,
         profile=training["profile"],
@@ -80,13 +80,4 @@ def resolve_run(config: dict[str, Any], model: str, input_2d: str) -> dict[str, 
         train_subjects=list(config["data"]["train_subjects"]),
         test_subjects=list(config["data"]["test_subjects"]),
     )
-    return settings
-
-
-#: Run settings only evaluation reads (the `evaluation:` section of the config).
-EVALUATION_ONLY = ("flip_test",)
-
-
-def training_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """The settings a training job depends on: switching an evaluation option must not retrain."""
-    return {key: value for key, value in settings.items() if key not in EVALUATION_ONLY}
+    return RunSettings.from_dict(values, "config")

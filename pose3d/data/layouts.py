@@ -1,4 +1,9 @@
-"""Detector keypoints -> the Human3.6M 17-joint order: the one mapping `coco` training and `pose3d lift` share.
+"""2D keypoints: the one vocabulary of their kinds, and detector keypoints -> the Human3.6M 17-joint order.
+
+A model is trained on one *kind* of 2D keypoints (:data:`KINDS_2D`): Human3.6M's joints (``h36m``) or
+COCO keypoints (``coco``). Each 2D input of the workflow (:data:`INPUT_KINDS`) holds one kind, and so
+does each keypoint file layout (:func:`kind_of_layout`). The mapping below is the one `coco` training
+and `pose3d lift` share.
 
 Every detector layout (:data:`pose3d.data.skeleton.KEYPOINT_LAYOUTS`) holds the 17 COCO keypoints;
 it is reduced to them by joint name, and COCO-17 then maps to H36M-17 (:data:`H36M_17_FROM_COCO`).
@@ -12,8 +17,10 @@ import numpy as np
 
 from pose3d.data.skeleton import COCO_17, H36M_17, KEYPOINT_LAYOUTS
 
-#: The kind of keypoints each training 2D input holds.
-INPUT_LAYOUT_2D: dict[str, str] = {"gt": "h36m", "cpn": "h36m", "sh": "h36m", "coco": "coco"}
+#: Kinds of 2D keypoints a model is trained on: Human3.6M's joints, or COCO keypoints mapped to H36M-17.
+KINDS_2D = ("h36m", "coco")
+#: The workflow's 2D inputs (ground truth, CPN, Stacked Hourglass, COCO detections) and the kind each holds.
+INPUT_KINDS: dict[str, str] = {"gt": "h36m", "cpn": "h36m", "sh": "h36m", "coco": "coco"}
 
 #: Each H36M-17 joint as the mean of COCO-17 keypoints; the five H36M joints no COCO keypoint marks are commented.
 H36M_17_FROM_COCO: dict[str, tuple[str, ...]] = {
@@ -74,6 +81,6 @@ def to_h36m17(keypoints: np.ndarray, layout: str) -> np.ndarray:
     return coco_to_h36m(to_coco17(keypoints, layout))
 
 
-def layout_2d(layout: str) -> str:
-    """The kind of 2D keypoints (``pose3d.config.choices.LAYOUTS_2D``) a file in ``layout`` holds."""
+def kind_of_layout(layout: str) -> str:
+    """The kind of 2D keypoints (:data:`KINDS_2D`) a file in ``layout`` holds."""
     return "h36m" if layout == H36M_17.name else "coco"

@@ -13,16 +13,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pose3d.core.device import select_device
+from pose3d.config.run_settings import RunSettings
 from pose3d.core.errors import InputError
 from pose3d.data.h36m import ACTIONS
 from pose3d.data.loader import Clips, load_3dhp, load_3dpw, load_h36m
 from pose3d.data.parquet_io import write_table
 from pose3d.data.skeleton import H36M_17_3DHP_14, LAYOUTS
 from pose3d.evaluation.metrics import auc, joint_errors, mpjpe, mpjve, n_mpjpe, p_mpjpe, pck
-from pose3d.models import MODELS
-from pose3d.models.checkpoints import load_checkpoint
-from pose3d.models.predict import predict, root_relative, root_relative_prediction
+from pose3d.models.predict import root_relative, root_relative_prediction
+from pose3d.runs import Checkpoint, Predictor
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +156,7 @@ def _write(rows: list[dict[str, Any]], run: str, model: str, input_2d: str, out:
 
 
 def evaluate(
-    settings: dict[str, Any],
+    settings: RunSettings,
     checkpoint: str | Path,
     poses_3d: str | Path,
     poses_2d: str | Path,
@@ -167,23 +166,18 @@ def evaluate(
 ) -> pd.DataFrame:
     """Score one trained run on the Human3.6M test subjects and, for 17-joint models, 3DHP and 3DPW.
 
-    ``settings["flip_test"]`` turns on flip test-time augmentation (see :func:`pose3d.models.predict.predict`).
+    ``settings.flip_test`` turns on flip test-time augmentation (see :class:`pose3d.runs.Predictor`).
     """
-    name, input_2d = settings["model"], settings["input_2d"]
-    spec = MODELS[name]
-    device = select_device(settings["device"])
-    model, saved = load_checkpoint(checkpoint)
-    if saved["model"] != name:
-        raise InputError(checkpoint, f"holds a {saved['model']!r} model but the settings are for {name!r}")
-    model.to(device)
-    chunk, pad = settings.get("test_chunk", 31), settings.get("test_pad", 25)
-    flip = settings.get("flip_test", False)
+    spec = settings.spec
+    saved = Checkpoint.load(checkpoint)
+    if saved.model != settings.model:
+        raise InputError(checkpoint, f"holds a {saved.model!r} model but the settings are for {settings.model!r}")
+    predictor = Predictor.from_checkpoint(saved, settings.device, flip=settings.flip_test)
+    run = settings.run
+    log.info("evaluating %s (%s) on %s; errors in mm, PCK and AUC in %%", run, checkpoint, predictor.device)
 
-    run = f"{name}-{input_2d}"
-    log.info("evaluating %s (%s) on %s; errors in mm, PCK and AUC in %%", run, checkpoint, device)
-
-    clips = load_h36m(poses_3d, poses_2d, settings["test_subjects"], num_joints=spec.num_joints)
-    rows = h36m_rows(predict(model, name, clips, device, chunk, pad, flip), clips, spec.predicts_root)
+    clips = load_h36m(poses_3d, poses_2d, settings.test_subjects, num_joints=spec.num_joints)
+    rows = h36m_rows(predictor.clips(clips), clips, spec.predicts_root)
     _log_scores(run, "h36m", clips, rows)
     for dataset, path, load, score in (("3dhp", hp3d, load_3dhp, hp3d_rows), ("3dpw", pw3d, load_3dpw, pw3d_rows)):
         if not path:
@@ -194,10 +188,10 @@ def evaluate(
             )
         else:
             test = load(path)
-            scored = score(predict(model, name, test, device, chunk, pad, flip), test, spec.predicts_root)
+            scored = score(predictor.clips(test), test, spec.predicts_root)
             _log_scores(run, dataset, test, scored)
             rows += scored
-    return _write(rows, run, name, input_2d, out)
+    return _write(rows, run, settings.model, settings.input_2d, out)
 
 
 def evaluate_mean_pose(

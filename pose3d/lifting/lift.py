@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -20,16 +19,15 @@ from pose3d.core.atomic import atomic_path, check_writable
 from pose3d.core.device import select_device
 from pose3d.core.errors import InputError
 from pose3d.data.camera import normalize_screen
-from pose3d.data.layouts import INPUT_LAYOUT_2D, to_h36m17
-from pose3d.data.layouts import layout_2d as kind_of
+from pose3d.data.layouts import INPUT_KINDS, kind_of_layout, to_h36m17
 from pose3d.data.parquet_io import build_table, file_record, write_table
-from pose3d.data.skeleton import H36M_17, KEYPOINT_LAYOUTS, LAYOUTS, to_layout
+from pose3d.data.skeleton import H36M_17, KEYPOINT_LAYOUTS, to_layout
 from pose3d.lifting import readers
 from pose3d.lifting.detections import MAX_PIXELS, Detections, check_values
 from pose3d.lifting.tracks import Track, select, tracks
-from pose3d.models import MODELS
-from pose3d.models.checkpoints import load_checkpoint, prediction_window
-from pose3d.models.predict import predict_keypoints, root_relative_prediction
+from pose3d.models import get
+from pose3d.models.predict import root_relative_prediction
+from pose3d.runs import Checkpoint, Predictor
 
 PARQUET = "poses_3d.parquet"
 NPZ = "poses_3d.npz"
@@ -62,21 +60,6 @@ class Lifted:
         return np.concatenate([t.detected for t in self.people])
 
 
-def trained_layout_2d(path: str | Path, checkpoint: dict[str, Any]) -> str:
-    """The 2D keypoints a checkpoint was trained on (older files: from their 2D input; imports: Human3.6M's).
-
-    ``checkpoint``'s settings, when present, must be a dictionary (:func:`prediction_window` checks it).
-    """
-    input_2d = checkpoint.get("settings", {}).get("input_2d", "cpn")
-    default = INPUT_LAYOUT_2D.get(input_2d, "h36m") if isinstance(input_2d, str) else None
-    kind = checkpoint.get("layout_2d", default)
-    if kind not in INPUT_LAYOUT_2D.values():
-        raise InputError(
-            path, f"records no known 2D keypoint kind (layout_2d {kind!r}, settings input_2d {input_2d!r})"
-        )
-    return str(kind)
-
-
 def _check_keypoints(detections: Detections) -> None:
     joints = {name: layout.joints for name, layout in KEYPOINT_LAYOUTS.items()} | {H36M_17.name: H36M_17.joints}
     expected = len(joints[detections.layout])
@@ -106,14 +89,11 @@ def lift_keypoints(
     default) or COCO keypoints mapped to that order. ``video`` picks one video of a VideoPose3D archive.
     ``flip`` averages each pose with the mirrored pose of the mirrored input (flip test-time augmentation).
     """
-    model, content = load_checkpoint(checkpoint)
-    name = content["model"]
-    spec = MODELS[name]
-    test_chunk, test_pad = prediction_window(checkpoint, content)
-    trained = trained_layout_2d(checkpoint, content)
+    saved = Checkpoint.load(checkpoint)
+    name, spec, trained = saved.model, saved.spec, saved.layout_2d
     detections = readers.read(keypoints, format, video)
     _check_keypoints(detections)
-    given = kind_of(detections.layout)
+    given = kind_of_layout(detections.layout)
     if layout_2d is not None:
         if detections.layout != H36M_17.name:
             raise InputError(
@@ -121,7 +101,7 @@ def lift_keypoints(
             )
         given = layout_2d
     if given != trained:
-        inputs = " or ".join(name for name, kind in INPUT_LAYOUT_2D.items() if kind == given)
+        inputs = " or ".join(source for source, kind in INPUT_KINDS.items() if kind == given)
         raise InputError(
             checkpoint,
             f"trained on {trained} 2D keypoints, but {keypoints} holds {given} keypoints ({detections.layout}); "
@@ -143,18 +123,9 @@ def lift_keypoints(
     normalised = normalize_screen(
         pixels.astype(np.float32), np.full((rows, 1), float(width)), np.full((rows, 1), float(height))
     )
-    torch_device = select_device(device)
+    predictor = Predictor.from_checkpoint(saved, device, flip)
     started = time.perf_counter()
-    pred = predict_keypoints(
-        model.to(torch_device),
-        name,
-        normalised,
-        clip_starts,
-        torch_device,
-        test_chunk,
-        test_pad,
-        flip,
-    )
+    pred = predictor.keypoints(normalised, clip_starts)
     seconds = time.perf_counter() - started
     return Lifted(
         model=name,
@@ -174,7 +145,7 @@ def write_lifted(
 ) -> list[Path]:
     """``poses_3d.parquet`` (one row per frame and person) and ``poses_3d.npz`` (the same arrays), atomically."""
     out_dir = Path(out_dir)
-    skeleton = LAYOUTS[MODELS[lifted.model].layout]
+    skeleton = get(lifted.model).skeleton
     coords = {"keypoints": lifted.keypoints, "positions": lifted.positions}
     units = {"keypoints": "pixels", "positions": "metres"}
     if lifted.trajectory is not None:
@@ -265,7 +236,7 @@ def render_lifted(lifted: Lifted, out: str | Path) -> int:
     track = lifted.people[0]
     rows = slice(0, len(track.frames))
     scene = lifted_scene(
-        LAYOUTS[MODELS[lifted.model].layout],
+        get(lifted.model).skeleton,
         lifted.keypoints[rows],
         lifted.image_size,
         lifted.positions[rows],

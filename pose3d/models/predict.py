@@ -9,9 +9,8 @@ import torch
 
 from pose3d.core.progress import progress
 from pose3d.data.camera import ArrayT
-from pose3d.data.loader import Clips
 from pose3d.data.skeleton import Skeleton
-from pose3d.models import MODELS
+from pose3d.models.spec import ModelSpec
 from pose3d.models.windows import test_windows
 
 #: (frames, windows) per forward pass on each kind of device: single-frame models take frames,
@@ -66,46 +65,35 @@ def flip_averaged(model: Callable[[torch.Tensor], torch.Tensor], skeleton: Skele
     return forward
 
 
-def predict(
-    model: torch.nn.Module,
-    name: str,
-    clips: Clips,
-    device: torch.device,
-    test_chunk: int = 31,
-    test_pad: int = 25,
-    flip: bool = False,
-) -> np.ndarray:
-    """Predictions (N, J, 3) in metres for every row of ``clips``, in the models' target convention."""
-    return predict_keypoints(model, name, clips.keypoints, clips.clip_starts, device, test_chunk, test_pad, flip)
-
-
 @torch.inference_mode()
 def predict_keypoints(
     model: torch.nn.Module,
-    name: str,
+    spec: ModelSpec,
     keypoints: np.ndarray,
     clip_starts: np.ndarray,
     device: torch.device,
-    test_chunk: int = 31,
-    test_pad: int = 25,
+    test_chunk: int,
+    test_pad: int,
     flip: bool = False,
 ) -> np.ndarray:
     """Predictions (N, J, 3) for screen-normalised keypoints (N, J, 2) of clips starting at ``clip_starts``.
 
-    Single-frame models run in batches of frames. TGraphNet runs over test windows that cover every
+    Single-frame models run in batches of frames. Temporal models run over test windows (``test_chunk``
+    scored frames padded by ``test_pad`` each side; :class:`pose3d.runs.Predictor` takes them from the
+    checkpoint) that cover every
     frame of clips of any length (edges replicated) and scores each frame once: on the centre chunk
     of the window that owns it. ``flip`` averages each prediction with the mirrored prediction of the
     mirrored input (flip test-time augmentation).
     """
     model.eval()
-    forward = flip_averaged(model, MODELS[name].skeleton) if flip else model
+    forward = flip_averaged(model, spec.skeleton) if flip else model
     inputs = torch.as_tensor(keypoints, dtype=torch.float32, device=device)
     frame_batch, window_batch = eval_batch(inputs.device)
     if flip:  # the model sees each batch twice over (direct and mirrored): keep the forward pass's size
         frame_batch, window_batch = max(1, frame_batch // 2), max(1, window_batch // 2)
     out = torch.full((*inputs.shape[:-1], 3), float("nan"), device=device)
-    with progress(total=len(inputs), desc=f"predict {name}", unit=" frames") as bar:
-        if MODELS[name].frames == 1:
+    with progress(total=len(inputs), desc=f"predict {spec.name}", unit=" frames") as bar:
+        if not spec.temporal:
             for start in range(0, len(inputs), frame_batch):
                 out[start : start + frame_batch] = forward(inputs[start : start + frame_batch]).float()
                 bar.update(min(frame_batch, len(inputs) - start))
@@ -120,5 +108,5 @@ def predict_keypoints(
                 out[index[mask]] = forward(inputs[index]).float()[mask]
                 bar.update(int(frames))
     if torch.isnan(out).any():
-        raise RuntimeError(f"{name}: some frames got no prediction (non-finite output or unscored frames)")
+        raise RuntimeError(f"{spec.name}: some frames got no prediction (non-finite output or unscored frames)")
     return out.cpu().numpy()

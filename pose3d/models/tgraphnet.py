@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pose3d.core.errors import InputError
 from pose3d.data.skeleton import H36M_17, Skeleton
 from pose3d.models.graph import PARTITIONS, tgraphnet_partitions
 
@@ -219,3 +222,49 @@ class TGraphNet(nn.Module):
             else poses.new_zeros(poses.shape[0], poses.shape[1], 1, 3)
         )
         return torch.cat([root, poses], dim=2)
+
+
+#: Shape of the release's edge adjacency, a parameter its forward never uses.
+_UNUSED_EDGE_ADJACENCY = (48, 48)
+
+
+def _drop_unused(path: Path, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Drop what the release stores but never uses: the 48x48 edge adjacency, and the copies of the
+    shared affinity (``adj_v``, ours ``affinity``) that each of its layers registers again."""
+    kept = {}
+    for key, value in state.items():
+        if key == "adj_e" or key.endswith(".adj_e"):
+            if tuple(value.shape) != _UNUSED_EDGE_ADJACENCY:
+                raise InputError(path, f"{key} has shape {tuple(value.shape)}, expected {_UNUSED_EDGE_ADJACENCY}")
+        elif key.endswith(".adj_v"):
+            if "affinity" in state and not torch.equal(value, state["affinity"]):
+                raise InputError(path, f"{key} differs from the shared adj_v; per-layer affinities are not supported")
+        else:
+            kept[key] = value
+    return kept
+
+
+def _check_widths(path: Path, state: dict[str, torch.Tensor], options: dict[str, Any]) -> None:
+    """Name the option to set when the file was trained with another kernel or width (before a model of
+    the wrong width is built: it may not fit in memory)."""
+    kernels = {v.shape[-1] for k, v in state.items() if k.endswith(".temporal.0.weight") and v.ndim == 4}
+    if len(kernels) == 1 and (kernel := kernels.pop()) != options["kernel_size"]:
+        raise InputError(path, f"checkpoint has temporal kernel {kernel}; set kernel_size: {kernel}")
+    first = state.get("down.0.blocks.0.gcn.bias")  # the first level is ``channels`` wide
+    if first is not None and first.ndim == 1 and (width := first.shape[0]) != options["channels"]:
+        raise InputError(path, f"checkpoint has {width} channels; set channels: {width}")
+    head = state.get("head.weight")
+    if head is not None and head.ndim == 4 and (channels := head.shape[1]) != options["channels"]:
+        raise InputError(path, f"checkpoint has {channels} channels; set channels: {channels}")
+
+
+def prepare_release(path: Path, state: dict[str, torch.Tensor], options: dict[str, Any], spec: Any) -> dict:
+    """A released TGraphNet state (names already ours) made to fit :class:`TGraphNet`: unused entries
+    dropped, widths checked, and a zero root head for releases from before the trajectory model (the
+    root-relative model ignores its output)."""
+    state = _drop_unused(path, state)
+    _check_widths(path, state, options)
+    if not spec.predicts_root and "root_head.weight" not in state:
+        state["root_head.weight"] = torch.zeros(3, options["channels"], 1, 5)
+        state["root_head.bias"] = torch.zeros(3)
+    return state

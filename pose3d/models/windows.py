@@ -47,14 +47,12 @@ def _chunk_windows(clip_starts: np.ndarray, chunk: int, pad: int, centred: bool)
     return indices, scored
 
 
-def training_windows(clip_starts: np.ndarray, chunk: int = 5, pad: int = 38, centred: bool = False) -> np.ndarray:
+def training_windows(clip_starts: np.ndarray, chunk: int, pad: int, centred: bool = False) -> np.ndarray:
     """Row indices (W, 2*pad+chunk) int64, one window per chunk (the release trains on all window frames)."""
     return _chunk_windows(clip_starts, chunk, pad, centred)[0]
 
 
-def test_windows(
-    clip_starts: np.ndarray, chunk: int = 31, pad: int = 25, centred: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
+def test_windows(clip_starts: np.ndarray, chunk: int, pad: int, centred: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Row indices (W, 2*pad+chunk) int64 and a bool mask of the frames to score.
 
     The mask marks the chunk's real frames in the middle of each window, so every row of every clip

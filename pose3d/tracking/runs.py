@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import mlflow
 import numpy as np
 import torch
 from mlflow.tracking import MlflowClient
 
-from pose3d.core.safe_load import load_torch
+from pose3d.config.run_settings import RunSettings
+from pose3d.runs import Checkpoint
 from pose3d.tracking.provenance import fingerprint, flatten, git_commit
 from pose3d.tracking.store import use_store
 from pose3d.visualization.palette import model_color
@@ -63,7 +63,7 @@ class TrainingRun:
 @contextmanager
 def training_run(
     tracking: dict[str, str],
-    settings: dict[str, Any],
+    settings: RunSettings,
     output: str | Path,
     data: Sequence[str | Path],
     run_id: str | None = None,
@@ -73,28 +73,25 @@ def training_run(
     experiment_id = tracking["experiment_id"]
     output = str(Path(output).resolve())
     if run_id is None:
-        active = mlflow.start_run(
-            experiment_id=experiment_id,
-            run_name=f"{settings['model']}-{settings['input_2d']}",
-        )
-        mlflow.log_params(flatten(settings))
+        active = mlflow.start_run(experiment_id=experiment_id, run_name=settings.run)
+        mlflow.log_params(flatten(settings.to_dict()))
         mlflow.log_params({"data.poses_3d": str(data[0]), "data.poses_2d": str(data[1])})
         mlflow.set_tags(
             {
-                "model": settings["model"],
-                "input_2d": settings["input_2d"],
-                "profile": settings["profile"],
+                "model": settings.model,
+                "input_2d": settings.input_2d,
+                "profile": settings.profile,
                 "git_commit": git_commit(),
                 "dataset_fingerprint": fingerprint(data),
                 OUTPUT_TAG: output,
-                "mlflow.runColor": model_color(settings["model"]),  # the UI draws each model in our charts' colour
+                "mlflow.runColor": model_color(settings.model),  # the UI draws each model in our charts' colour
             }
         )
         _supersede(MlflowClient(), experiment_id, output, active.info.run_id)
     else:
         active = mlflow.start_run(run_id=run_id)
     try:
-        yield TrainingRun(active.info.run_id, f"{settings['model']}-{settings['input_2d']}")
+        yield TrainingRun(active.info.run_id, settings.run)
     except KeyboardInterrupt:
         mlflow.end_run("KILLED")
         raise
@@ -137,5 +134,4 @@ def close_interrupted(tracking_uri: str, experiment: str, project: str | Path) -
 
 def checkpoint_run(checkpoint: str | Path) -> str | None:
     """The MLflow run that trained a checkpoint, as recorded in it (None for imported checkpoints)."""
-    saved = load_torch(checkpoint)
-    return saved.get("mlflow_run_id") if isinstance(saved, dict) else None
+    return Checkpoint.run_id(checkpoint)

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from pose3d.config.run_settings import RunSettings
 from pose3d.core.atomic import atomic_path
 from pose3d.core.device import select_device
 from pose3d.core.errors import InputError, one_line
@@ -30,10 +31,12 @@ from pose3d.core.seeding import seed_everything
 from pose3d.data.loader import Clips, load_h36m
 from pose3d.data.parquet_io import read_metadata
 from pose3d.evaluation.metrics import mpjpe
-from pose3d.models import MODELS, build
-from pose3d.models.predict import predict, root_relative, root_relative_prediction
+from pose3d.models import build
+from pose3d.models.predict import root_relative, root_relative_prediction
+from pose3d.models.recipes import Recipe
 from pose3d.models.tgraphnet import TGraphNet
 from pose3d.models.windows import training_windows
+from pose3d.runs import Checkpoint, Predictor
 from pose3d.training.step import TrainStep, build_optimizer
 
 log = logging.getLogger(__name__)
@@ -74,24 +77,25 @@ def split_validation(clips: Clips, fraction: float, seed: int) -> tuple[Clips, C
 class Batches:
     """Training samples resident on the device; yields (inputs, targets, intrinsics) batches by index."""
 
-    def __init__(self, clips: Clips, settings: dict[str, Any], device: torch.device) -> None:
-        spec = MODELS[settings["model"]]
+    def __init__(self, clips: Clips, settings: RunSettings, device: torch.device) -> None:
+        spec, recipe = settings.spec, settings.recipe
         self.inputs = torch.as_tensor(clips.keypoints, device=device)
         self.targets = torch.as_tensor(root_relative(clips.positions, spec.predicts_root), device=device)
         clip_of_row = np.repeat(np.arange(len(clips.clip_starts) - 1), np.diff(clips.clip_starts))
-        if spec.frames == 1:
+        if not spec.temporal:
             self.samples = torch.arange(len(clips.keypoints), device=device)[:, None]
         else:
-            windows = training_windows(clips.clip_starts, chunk=settings["window_chunk"], pad=settings["window_pad"])
+            assert recipe.window_chunk is not None and recipe.window_pad is not None
+            windows = training_windows(clips.clip_starts, chunk=recipe.window_chunk, pad=recipe.window_pad)
             self.samples = torch.as_tensor(windows, device=device)
         self.intrinsics = None
         if spec.predicts_root:  # the reprojection loss needs each sample's camera
             first_rows = self.samples[:, 0].cpu().numpy()
             self.intrinsics = torch.as_tensor(clips.intrinsics[clip_of_row[first_rows]], device=device)
-        self.single_frame = spec.frames == 1
-        self.batch_size = settings["batch_size"]
-        self.per_epoch = min(settings["samples_per_epoch"] or len(self.samples), len(self.samples))
-        self.seed = settings["seed"]
+        self.single_frame = not spec.temporal
+        self.batch_size = recipe.batch_size
+        self.per_epoch = min(recipe.samples_per_epoch or len(self.samples), len(self.samples))
+        self.seed = settings.seed
 
     def __len__(self) -> int:
         return math.ceil(self.per_epoch / self.batch_size)
@@ -109,18 +113,16 @@ class Batches:
             yield self.inputs[rows], self.targets[rows], intrinsics
 
 
-def _scheduler(optimizer: torch.optim.Optimizer, settings: dict[str, Any]) -> torch.optim.lr_scheduler.LambdaLR:
+def _scheduler(optimizer: torch.optim.Optimizer, recipe: Recipe) -> torch.optim.lr_scheduler.LambdaLR:
     """Step decay ``lr * gamma ** (count // every)``, counting steps or epochs as the recipe says."""
-    gamma, every = settings["lr_gamma"], settings["lr_decay_every"]
+    gamma, every = recipe.lr_gamma, recipe.lr_decay_every
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda count: gamma ** (count // every))
 
 
-def held_out_error(
-    model: torch.nn.Module, name: str, clips: Clips, device: torch.device, settings: dict[str, Any]
-) -> float:
+def held_out_error(model: torch.nn.Module, clips: Clips, device: torch.device, settings: RunSettings) -> float:
     """MPJPE (mm) of the root-relative pose on held-out clips: the checkpoint-selection score."""
-    pred = predict(model, name, clips, device, settings.get("test_chunk", 31), settings.get("test_pad", 25))
-    pose = root_relative_prediction(pred, MODELS[name].predicts_root)
+    pred = Predictor(model, settings.spec, device, settings.test_window()).clips(clips)
+    pose = root_relative_prediction(pred, settings.spec.predicts_root)
     return float(mpjpe(pose * 1000.0, root_relative(clips.positions) * 1000.0).mean())
 
 
@@ -157,7 +159,7 @@ def _usable_state(saved: Any, model: torch.nn.Module) -> str | None:
 
 def _restore(
     state_path: Path,
-    settings: dict[str, Any],
+    settings: RunSettings,
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
@@ -180,7 +182,7 @@ def _restore(
     if problem:
         _set_aside(state_path, problem)
         return fresh
-    if saved["settings"] != settings:
+    if saved["settings"] != settings.to_dict():
         log.info("ignoring %s: it was written with other settings", state_path)
         return fresh
     try:
@@ -202,7 +204,7 @@ def _train_epoch(
     batches: Batches,
     epoch: int,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
-    settings: dict[str, Any],
+    recipe: Recipe,
     on_batch: BatchHook | None,
     bar: tqdm,
 ) -> float:
@@ -220,89 +222,86 @@ def _train_epoch(
             on_batch(epoch, batch)
         total += step(inputs, targets, intrinsics) * len(inputs)
         count += len(inputs)
-        if settings["lr_decay_unit"] == "step":
+        if recipe.lr_decay_unit == "step":
             scheduler.step()
         bar.update(len(inputs))
         if time.monotonic() - noted >= 1.0:
-            _note(bar, epoch, batch + 1, settings, len(batches), float(total) / count)
+            _note(bar, epoch, batch + 1, recipe.epochs, len(batches), float(total) / count)
             noted = time.monotonic()
-    if settings["lr_decay_unit"] == "epoch":
+    if recipe.lr_decay_unit == "epoch":
         scheduler.step()
     mean_loss = float(total) / max(count, 1)
-    _note(bar, epoch, len(batches), settings, len(batches), mean_loss)
+    _note(bar, epoch, len(batches), recipe.epochs, len(batches), mean_loss)
     return mean_loss
 
 
-def _note(bar: tqdm, epoch: int, step: int, settings: dict[str, Any], steps: int, loss: float) -> None:
+def _note(bar: tqdm, epoch: int, step: int, epochs: int, steps: int, loss: float) -> None:
     """Show the epoch, the step and the epoch's running mean loss beside the progress bar."""
-    bar.set_postfix_str(f"epoch {epoch + 1}/{settings['epochs']}, step {step}/{steps}, loss {loss:.4g}", refresh=False)
+    bar.set_postfix_str(f"epoch {epoch + 1}/{epochs}, step {step}/{steps}, loss {loss:.4g}", refresh=False)
 
 
 def train(
-    settings: dict[str, Any],
+    settings: RunSettings,
     poses_3d: str | Path,
     poses_2d: str | Path,
     out: str | Path,
     open_run: RunOpener | None = None,
     on_batch: BatchHook | None = None,
     on_epoch: EpochHook | None = None,
-) -> dict[str, Any]:
+) -> Checkpoint:
     """Train, resuming from ``<out dir>/training_state.pt`` when present; write the checkpoint ``out``.
 
     The state file is written after every epoch and removed once the checkpoint is written.
-    ``open_run`` opens the run to log to (when resuming, the run the state file names). Returns the final
-    checkpoint dict. ``on_batch(epoch, batch)`` and ``on_epoch(epoch, metrics)`` are called as training progresses.
+    ``open_run`` opens the run to log to (when resuming, the run the state file names). Returns the
+    checkpoint written. ``on_batch(epoch, batch)`` and ``on_epoch(epoch, metrics)`` are called as training progresses.
     """
     out = Path(out)
     state_path = out.with_name("training_state.pt")
-    name = settings["model"]
-    spec = MODELS[name]
-    seed_everything(settings["seed"])
-    device = select_device(settings["device"])
-    log.info("training %s on %s 2D, device %s", name, settings["input_2d"], device)
+    name, spec, recipe = settings.model, settings.spec, settings.recipe
+    seed_everything(settings.seed)
+    device = select_device(settings.device)
+    log.info("training %s on %s 2D, device %s", name, settings.input_2d, device)
 
-    clips = load_h36m(poses_3d, poses_2d, settings["train_subjects"], num_joints=spec.num_joints)
-    selection = settings["checkpoint_selection"]
+    clips = load_h36m(poses_3d, poses_2d, list(settings.train_subjects), num_joints=spec.num_joints)
+    selection = settings.checkpoint_selection
     held_out = None
     if selection == "validation":
-        clips, held_out = split_validation(clips, settings["validation_fraction"], settings["seed"])
+        clips, held_out = split_validation(clips, settings.validation_fraction, settings.seed)
     elif selection == "test":
-        held_out = load_h36m(poses_3d, poses_2d, settings["test_subjects"], num_joints=spec.num_joints)
+        held_out = load_h36m(poses_3d, poses_2d, list(settings.test_subjects), num_joints=spec.num_joints)
     batches = Batches(clips, settings, device)
 
-    model = build(name, **settings["model_options"]).to(device)
-    root_start = settings.get("root_start")
-    if root_start == "train_mean":
+    options = spec.options(recipe.model_options)
+    model = build(name, **options).to(device)
+    if recipe.root_start == "train_mean":
         if not isinstance(model, TGraphNet):
             raise ValueError(f"root_start applies to TGraphNet models, not {name}")
         model.start_root_at(batches.targets[:, 0].mean(dim=0))
-    elif root_start is not None:
-        raise ValueError(f"root_start must be null or 'train_mean', got {root_start!r}")
-    implementation = settings.get("implementation", "plain")
-    optimizer = build_optimizer(model, settings, implementation)
-    scheduler = _scheduler(optimizer, settings)
+    implementation = settings.implementation
+    optimizer = build_optimizer(model, recipe, implementation)
+    scheduler = _scheduler(optimizer, recipe)
     state = _restore(state_path, settings, model, optimizer, scheduler, device)
-    step = TrainStep(model, optimizer, settings, implementation, device)
+    step = TrainStep(model, optimizer, recipe, implementation, device, bf16=settings.mixed_precision)
     if step.bf16:
         log.info("forward pass under bf16 autocast (training.mixed_precision: true)")
     run_context = open_run(state["mlflow_run_id"]) if open_run else nullcontext(None)
     with run_context as run:
         state["mlflow_run_id"] = run.run_id if run else None
         with progress(
-            total=settings["epochs"] * batches.per_epoch,
+            total=recipe.epochs * batches.per_epoch,
             initial=state["epoch"] * batches.per_epoch,
-            desc=f"train {name}-{settings['input_2d']}",
+            desc=f"train {settings.run}",
             unit=" samples",
         ) as bar:
-            for epoch in range(state["epoch"], settings["epochs"]):
+            for epoch in range(state["epoch"], recipe.epochs):
                 started = time.monotonic()
                 metrics = {
-                    "train_loss": _train_epoch(step, batches, epoch, scheduler, settings, on_batch, bar),
+                    "train_loss": _train_epoch(step, batches, epoch, scheduler, recipe, on_batch, bar),
                     "lr": optimizer.param_groups[0]["lr"],
                 }
                 seconds = time.monotonic() - started
                 if held_out is not None:
-                    error = held_out_error(model, name, held_out, device, settings)
+                    error = held_out_error(model, held_out, device, settings)
                     metrics[f"{selection}_mpjpe"] = error
                     if state["best"] is None or error < state["best"]["error"]:
                         state["best"] = {
@@ -315,7 +314,7 @@ def train(
                 log.info(
                     "epoch %d/%d done: %s; %d samples in %.1f s (%.0f samples/s)",
                     epoch + 1,
-                    settings["epochs"],
+                    recipe.epochs,
                     ", ".join(f"{key} {value:.4g}" for key, value in metrics.items()),
                     batches.per_epoch,
                     seconds,
@@ -323,7 +322,7 @@ def train(
                 )
                 _save(
                     {
-                        "settings": settings,
+                        "settings": settings.to_dict(),
                         "model": model.state_dict(),
                         "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(),
@@ -341,23 +340,24 @@ def train(
         chosen = state["best"] if selection != "last" and state["best"] is not None else None
         if chosen:
             model.load_state_dict(chosen["state_dict"])
-        checkpoint = {
-            "model": name,
-            "options": settings["model_options"],
-            "state_dict": model.state_dict(),
-            "layout_2d": read_metadata(poses_2d).get("layout_2d", "h36m"),  # what `pose3d lift` must be given
-            "selected_epoch": chosen["epoch"] if chosen else settings["epochs"] - 1,
-            "settings": settings,
-            "history": state["history"],
-            "mlflow_run_id": state["mlflow_run_id"],
-        }
-        _save(checkpoint, out)
+        checkpoint = Checkpoint(
+            model=name,
+            options=options,
+            state_dict=model.state_dict(),
+            layout_2d=read_metadata(poses_2d).get("layout_2d", "h36m"),  # what `pose3d lift` must be given
+            window=settings.test_window(),
+            settings=settings,
+            history=state["history"],
+            selected_epoch=chosen["epoch"] if chosen else recipe.epochs - 1,
+            mlflow_run_id=state["mlflow_run_id"],
+        )
+        checkpoint.save(out)
         if run:
             run.log_checkpoint(
                 out,
                 model,
-                batches.inputs.shape[1:] if spec.frames == 1 else (spec.frames, *batches.inputs.shape[1:]),
-                step=settings["epochs"],
+                batches.inputs.shape[1:] if not spec.temporal else (spec.frames, *batches.inputs.shape[1:]),
+                step=recipe.epochs,
             )
     state_path.unlink()  # finished: a forced re-run trains afresh
     return checkpoint

@@ -80,7 +80,6 @@ def reprojection_loss(
 
 
 def compute_loss(
-    name: str,
     pred: torch.Tensor,
     target: torch.Tensor,
     inputs: torch.Tensor,
@@ -105,4 +104,4 @@ def compute_loss(
             + reprojection_loss(pose_pred + root_pred, inputs, intrinsics)
             + 0.001 * motion_loss(root_pred, root_target)
         )
-    raise ValueError(f"unknown loss {loss!r} for model {name}")
+    raise ValueError(f"unknown loss {loss!r}")

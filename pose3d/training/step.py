@@ -17,11 +17,11 @@ from __future__ import annotations
 import os
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from pose3d.config.choices import IMPLEMENTATIONS
+from pose3d.models.recipes import Recipe
 from pose3d.training.losses import compute_loss
 
 
@@ -32,15 +32,15 @@ def use_persistent_compile_cache() -> None:
         os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(base / "pose3d" / "torchinductor")
 
 
-def build_optimizer(model: torch.nn.Module, settings: dict[str, Any], implementation: str) -> torch.optim.Optimizer:
+def build_optimizer(model: torch.nn.Module, recipe: Recipe, implementation: str) -> torch.optim.Optimizer:
     """The recipe's Adam or AdamW; fused in the fast implementation, the per-parameter loop in the plain one."""
-    kind = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[settings["optimizer"]]
+    kind = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[recipe.optimizer]
     speed = {"fused": True} if implementation == "fast" else {"foreach": False}
     return kind(
         model.parameters(),
-        lr=settings["lr"],
-        weight_decay=settings["weight_decay"],
-        amsgrad=settings["amsgrad"],
+        lr=recipe.lr,
+        weight_decay=recipe.weight_decay,
+        amsgrad=recipe.amsgrad,
         **speed,
     )
 
@@ -58,18 +58,19 @@ class TrainStep:
         self,
         model: torch.nn.Module,
         optimizer: torch.optim.Optimizer,
-        settings: dict[str, Any],
+        recipe: Recipe,
         implementation: str,
         device: torch.device,
+        bf16: bool = False,
     ) -> None:
         if implementation not in IMPLEMENTATIONS:
             raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, got {implementation!r}")
-        self.model, self.optimizer, self.settings = model, optimizer, settings
+        self.model, self.optimizer, self.recipe = model, optimizer, recipe
         self.fast = implementation == "fast"
-        self.bf16 = bool(settings.get("mixed_precision"))
+        self.bf16 = bf16
         self.autocast = torch.autocast(device.type, dtype=torch.bfloat16) if self.bf16 else nullcontext()
         self.loss = self._loss
-        if self.fast and settings.get("compile"):
+        if self.fast and recipe.compile:
             use_persistent_compile_cache()
             import torch._inductor.config as inductor
 
@@ -79,16 +80,13 @@ class TrainStep:
     def _loss(self, inputs: torch.Tensor, targets: torch.Tensor, intrinsics: torch.Tensor | None) -> torch.Tensor:
         with self.autocast:
             pred = self.model(inputs)
-        settings = self.settings
-        return compute_loss(settings["model"], pred.float(), targets, inputs, intrinsics, settings["loss"])
+        return compute_loss(pred.float(), targets, inputs, intrinsics, self.recipe.loss)
 
     def __call__(self, inputs: torch.Tensor, targets: torch.Tensor, intrinsics: torch.Tensor | None) -> torch.Tensor:
         loss = self.loss(inputs, targets, intrinsics)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        if self.settings["grad_clip"]:
-            torch.nn.utils.clip_grad_norm_(
-                self.model.parameters(), max_norm=self.settings["grad_clip"], foreach=self.fast
-            )
+        if self.recipe.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm=self.recipe.grad_clip, foreach=self.fast)
         self.optimizer.step()
         return loss.detach()

@@ -20,10 +20,10 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from pose3d.core.atomic import atomic_path  # noqa: E402
-from pose3d.core.errors import InputError, one_line  # noqa: E402
-from pose3d.core.safe_load import load_torch  # noqa: E402
+from pose3d.core.errors import InputError  # noqa: E402
 from pose3d.data.h36m import ACTIONS, FRAME_RATE  # noqa: E402
 from pose3d.data.skeleton import H36M_17  # noqa: E402
+from pose3d.runs import TrainingRecord  # noqa: E402
 from pose3d.visualization.palette import bar_style, line_style, model_color, split_run  # noqa: E402
 
 BASELINE = "mean_pose"
@@ -154,36 +154,12 @@ def error_over_time_figure(errors: dict[str, np.ndarray], frames: np.ndarray, ti
     _save(fig, out)
 
 
-#: Per-epoch columns every training history has; the held-out MPJPE columns are optional.
-HISTORY_COLUMNS = ("epoch", "train_loss", "lr")
-
-
-def training_record(path: str | Path) -> tuple[str, str, pd.DataFrame]:
-    """(run name, loss name, per-epoch history) of a checkpoint written by ``pose3d train`` (weights-only load)."""
-    saved = load_torch(path)
-    if not isinstance(saved, dict) or not {"history", "model", "settings"} <= set(saved):
-        raise InputError(path, "not a checkpoint written by `pose3d train` (needs history, model, settings)")
-    settings = saved["settings"]
-    names = [saved["model"], *(settings.get(key) for key in ("input_2d", "loss"))] if isinstance(settings, dict) else []
-    if len(names) != 3 or not all(isinstance(name, str) for name in names):
-        raise InputError(path, "'model' and the settings' 'input_2d' and 'loss' should be names")
-    try:
-        history = pd.DataFrame(saved["history"])
-    except (ValueError, TypeError) as err:
-        raise InputError(path, f"'history' is not a table of epochs ({one_line(err, 120)})") from err
-    columns = [c for c in history.columns if c in HISTORY_COLUMNS or str(c).endswith("_mpjpe")]
-    numeric = all(pd.api.types.is_numeric_dtype(history[c]) for c in columns)
-    if history.empty or not set(HISTORY_COLUMNS) <= set(columns) or not numeric:
-        raise InputError(path, f"'history' should hold numbers per epoch in columns {', '.join(HISTORY_COLUMNS)}")
-    return f"{names[0]}-{names[1]}", names[2], history
-
-
-def training_curves_figure(records: Sequence[tuple[str, str, pd.DataFrame]], out: str | Path) -> None:
+def training_curves_figure(records: Sequence[TrainingRecord], out: str | Path) -> None:
     """One panel per quantity: each training loss kind, the held-out MPJPE when selecting on it, the learning rate.
 
-    ``records`` are :func:`training_record` results, one per checkpoint.
+    ``records``: one per checkpoint (:meth:`pose3d.runs.TrainingRecord.load`).
     """
-    histories = {run: (loss_name, history) for run, loss_name, history in records}
+    histories = {record.run: (record.loss, record.history) for record in records}
     panels: list[tuple[str, str | None, str]] = [
         ("train_loss", loss, LOSS_LABELS.get(loss, loss)) for loss in dict.fromkeys(v[0] for v in histories.values())
     ]

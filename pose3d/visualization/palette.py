@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Colour of each model in every chart and animation title (Okabe-Ito, readable for colour-blind people).
-MODEL_COLORS: dict[str, str] = {
-    "linear": "#0072B2",
-    "semgcn": "#E69F00",
-    "semgcn_nonlocal": "#009E73",
-    "tgraphnet": "#CC79A7",
-    "tgraphnet_traj": "#D55E00",
-    "mean_pose": "#555555",
-}
+from pose3d.models import MODELS
+
+#: Colour of each model in every chart and animation title: the registry's (Okabe-Ito for the built-in
+#: models, readable for colour-blind people), and grey for the mean-pose baseline.
+MODEL_COLORS: dict[str, str] = {name: spec.color for name, spec in MODELS.items()} | {"mean_pose": "#555555"}
 #: Colour of a model the table above does not know.
 OTHER_COLOR = "#999999"
 #: Bar hatch and line style per 2D input, so one model on two inputs keeps its colour.

@@ -8,16 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from pose3d.core.device import select_device
 from pose3d.core.errors import InputError
 from pose3d.data.camera import camera_id, denormalize_screen
 from pose3d.data.h36m import ACTIONS, action_of
 from pose3d.data.loader import Clips, load_h36m
 from pose3d.data.skeleton import Skeleton
 from pose3d.evaluation.metrics import mpjpe
-from pose3d.models import MODELS
-from pose3d.models.checkpoints import load_checkpoint, prediction_window
-from pose3d.models.predict import predict, root_relative, root_relative_prediction
+from pose3d.models.predict import root_relative, root_relative_prediction
+from pose3d.runs import Checkpoint, Predictor
 from pose3d.visualization.animation import Scene, world_view
 from pose3d.visualization.palette import model_color
 
@@ -82,18 +80,14 @@ def predict_sequence(
     device: str = "cpu",
 ) -> SequencePrediction:
     """Run the checkpoint over one subject/sequence/camera of the tables and keep what a figure needs."""
-    model, saved = load_checkpoint(checkpoint)
-    name = saved["model"]
-    spec = MODELS[name]
-    test_chunk, test_pad = prediction_window(checkpoint, saved)
-    settings = saved.get("settings", {})
+    saved = Checkpoint.load(checkpoint)
+    spec = saved.spec
     camera = resolve_camera(camera, poses_2d)
     clip = _clip(load_h36m(poses_3d, poses_2d, [subject], num_joints=spec.num_joints), sequence, camera, poses_2d)
-    target = select_device(device)
-    raw = predict(model.to(target), name, clip, target, test_chunk, test_pad)
+    raw = Predictor.from_checkpoint(saved, device).clips(clip)
     width, height = (float(v) for v in clip.intrinsics[0, 9:11])
     return SequencePrediction(
-        run=f"{name}-{settings['input_2d']}" if "input_2d" in settings else name,
+        run=saved.run,
         subject=subject,
         sequence=str(clip.sequence[0]),
         camera=camera,

@@ -564,7 +564,7 @@ def settings_json(edit: Callable[[dict[str, Any]], Any]) -> Callable[[Context], 
     def argv(c: Context) -> list[str]:
         from pose3d.config.settings import resolve_run
 
-        settings = resolve_run(repo_config(), "linear", "cpn")
+        settings = resolve_run(repo_config(), "linear", "cpn").to_dict()
         edit(settings)
         tables = c.tables
         return ["evaluate", "--settings", json.dumps(settings), "--checkpoint", str(write_torch(c.tmp / "model.pt", ours("linear", linear_size=8))), "--poses-3d", str(tables["poses_3d"]), "--poses-2d", str(tables["poses_2d_cpn"]), "--out", f"{c.out}/metrics.parquet"]  # fmt: skip
@@ -894,9 +894,9 @@ def test_payloads_do_run_under_plain_pickle(tmp_path: Path, payload: type) -> No
 
 def test_every_repo_config_override_key_is_in_the_schema_and_nothing_else() -> None:
     """The schema's override keys are exactly each model's recipe keys (recipes.py is the source)."""
-    from pose3d.config.recipes import DEMO, PAPER
     from pose3d.config.schema import validate_config
     from pose3d.core.errors import InputError
+    from pose3d.models.recipes import DEMO, PAPER
 
     every_key = {key: value for recipe in PAPER.values() for key, value in recipe.items()}
     for model, recipe in PAPER.items():

@@ -18,6 +18,7 @@ import torch
 from bad_files import RunsShell
 from workflow_helpers import REPO, run_snakemake, small_config
 
+from pose3d.config.run_settings import RunSettings
 from pose3d.config.settings import resolve_run
 from pose3d.core.atomic import atomic_path, remove_stale_temporaries
 from pose3d.core.processes import host
@@ -32,16 +33,15 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob(".*.tmp-*"))
 
 
-def quick_linear(**changes: Any) -> dict[str, Any]:
+def quick_linear(**changes: Any) -> RunSettings:
     settings = resolve_run(small_config(), "linear", "cpn")
-    settings.update({"device": "cpu", "epochs": 5, "samples_per_epoch": 1024, "model_options": {"linear_size": 64}})
-    settings.update(changes)
-    return settings
+    settings = settings.replace(device="cpu", epochs=5, samples_per_epoch=1024, model_options={"linear_size": 64})
+    return settings.replace(**changes)
 
 
-def train_command(settings: dict[str, Any], tables: dict[str, Path], out: Path) -> list[str]:
+def train_command(settings: RunSettings, tables: dict[str, Path], out: Path) -> list[str]:
     return [
-        sys.executable, "-m", "pose3d.cli", "train", "--settings", json.dumps(settings), "--threads", "1",
+        sys.executable, "-m", "pose3d.cli", "train", "--settings", settings.to_json(), "--threads", "1",
         "--poses-3d", str(tables["poses_3d"]), "--poses-2d", str(tables["poses_2d_cpn"]), "--out", str(out),
     ]  # fmt: skip
 
@@ -80,7 +80,7 @@ def test_kill_9_at_a_random_point_of_training_then_rerun_gives_identical_weights
     rerun = subprocess.run(command, env=ENV, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert "resuming after epoch" in rerun.stdout
-    expected, got = reference["state_dict"], load_torch(out)["state_dict"]
+    expected, got = reference.state_dict, load_torch(out)["state_dict"]
     assert all(torch.equal(expected[key], got[key]) for key in expected), f"killed {when}"
     assert leftovers(out.parent) == [] and not out.with_name("training_state.pt").exists()
 
@@ -134,7 +134,7 @@ def test_damaged_training_state_is_set_aside_and_training_restarts(
     assert not marker.exists()
     aside = list(out.parent.glob("training_state.pt.corrupt-*"))
     assert len(aside) == 1 and aside[0].name in warnings[0]
-    assert all(torch.equal(straight["state_dict"][k], v) for k, v in result["state_dict"].items())
+    assert all(torch.equal(straight.state_dict[k], v) for k, v in result.state_dict.items())
 
 
 def test_the_warning_about_a_damaged_state_goes_to_stderr_and_progress_to_stdout(

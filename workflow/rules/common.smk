@@ -1,11 +1,11 @@
 """Helpers shared by the rules: paths derived from the config, run names, wildcard constraints."""
 
-import json
 import shlex
 from pathlib import Path
 
 from pose3d import tracking
-from pose3d.config.settings import resolve_run, training_settings
+from pose3d.config.settings import resolve_run
+from pose3d.models import MODELS
 from pose3d.core.snakemake_locks import clear_stale_locks, register_invocation
 
 DEMO_DIR = "resources/demo"
@@ -59,19 +59,18 @@ def runs():
 
 def run_settings(wildcards):
     """Resolved settings of one run as JSON (Snakemake reruns a job when they change)."""
-    return json.dumps(resolve_run(config, wildcards.model, wildcards.source), sort_keys=True)
+    return resolve_run(config, wildcards.model, wildcards.source).to_json()
 
 
 def train_settings(wildcards):
     """Resolved settings of one run without the evaluation-only ones (flip test), as JSON."""
-    return json.dumps(training_settings(resolve_run(config, wildcards.model, wildcards.source)), sort_keys=True)
+    return resolve_run(config, wildcards.model, wildcards.source).to_json(training_only=True)
 
 
 def train_priority(wildcards):
-    """Longest training first (demo CPU seconds, results/benchmarks/train/), so that on a few cores the
-    last job to start is a short one and the cores finish together; evaluations (priority 0) fill in."""
-    longest_first = ["tgraphnet_traj", "semgcn_nonlocal", "semgcn", "tgraphnet", "linear"]
-    return len(longest_first) - longest_first.index(wildcards.model)
+    """The model's registry entry says (longest demo training first, results/benchmarks/train/), so that on a
+    few cores the last job to start is a short one and the cores finish together; evaluations (0) fill in."""
+    return MODELS[wildcards.model].train_priority
 
 
 def poses_2d(wildcards):

@@ -27,7 +27,56 @@ start 80.5 / 85.7 mm.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one model trains: optimiser, schedule, batches, loss; windows for temporal models.
+
+    ``lr_decay_every`` counts steps or epochs as ``lr_decay_unit`` says; ``samples_per_epoch`` None
+    means every training sample. Windowed recipes cut training clips into windows of ``window_chunk``
+    frames padded by ``window_pad`` each side, and test clips likewise (``test_chunk``, ``test_pad``);
+    single-frame recipes leave those None. ``root_start``: where a trajectory model's root head starts.
+    """
+
+    epochs: int
+    optimizer: str
+    lr: float
+    weight_decay: float
+    amsgrad: bool
+    lr_gamma: float
+    lr_decay_every: int
+    lr_decay_unit: str
+    batch_size: int
+    grad_clip: float | None
+    loss: str
+    samples_per_epoch: int | None
+    compile: bool
+    model_options: Mapping[str, Any] = field(default_factory=dict)
+    window_chunk: int | None = None
+    window_pad: int | None = None
+    test_chunk: int | None = None
+    test_pad: int | None = None
+    root_start: str | None = None
+
+    #: Keys a recipe may leave out (written only when set).
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("window_chunk", "window_pad", "test_chunk", "test_pad", "root_start")
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Recipe:
+        """The recipe of a (checked) mapping that holds every required key; other keys are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The recipe as a plain mapping; optional keys appear only when set."""
+        values = asdict(self)
+        values["model_options"] = dict(self.model_options)
+        return {k: v for k, v in values.items() if not (k in self.OPTIONAL and v is None)}
+
 
 _SINGLE_FRAME: dict[str, Any] = {
     "optimizer": "adam",
@@ -95,14 +144,7 @@ _DEMO_CHANGES: dict[str, dict[str, Any]] = {
 #: Demo runs last a minute or two per model: compiling the step costs more than it saves there.
 DEMO: dict[str, dict[str, Any]] = {name: {**PAPER[name], "compile": False, **_DEMO_CHANGES[name]} for name in PAPER}
 
-PROFILES: dict[str, dict[str, dict[str, Any]]] = {"paper": PAPER, "demo": DEMO}
 
-
-def recipe(profile: str, model: str) -> dict[str, Any]:
-    """A copy of one model's recipe in one profile."""
-    if profile not in PROFILES:
-        raise KeyError(f"unknown training profile {profile!r}; known: {', '.join(PROFILES)}")
-    if model not in PROFILES[profile]:
-        raise KeyError(f"unknown model {model!r}; known: {', '.join(PROFILES[profile])}")
-    entry = PROFILES[profile][model]
-    return {**entry, "model_options": dict(entry["model_options"])}
+def profiles(model: str) -> dict[str, dict[str, Any]]:
+    """The ``paper`` and ``demo`` recipes of one seed model, for its registry entry."""
+    return {"paper": PAPER[model], "demo": DEMO[model]}

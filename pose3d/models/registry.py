@@ -1,0 +1,185 @@
+"""The model registry: one :class:`ModelSpec` entry per model, and the families other packages add.
+
+A family outside pose3d registers its specs through the ``pose3d.models`` entry-point group (each
+entry point names a ``ModelSpec`` or a sequence of them); the config schema, the CLI, the charts and
+the workflow then know it like a built-in one. Importing this module imports no torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from importlib.metadata import entry_points
+from types import MappingProxyType
+from typing import Any
+
+from pose3d.core.errors import InputError
+from pose3d.data.skeleton import H36M_16, H36M_17
+from pose3d.models import recipes
+from pose3d.models.spec import ModelSpec, ReleaseImport
+
+#: Entry-point group through which installed packages add model families.
+ENTRY_POINT_GROUP = "pose3d.models"
+
+_COUNT = {"$ref": "#/$defs/count"}
+_DROPOUT = {"$ref": "#/$defs/dropout"}
+
+
+def _options(**properties: Any) -> Mapping[str, Any]:
+    """JSON schema of a network's ``model_options``: exactly these keys."""
+    return MappingProxyType({"type": "object", "properties": properties, "additionalProperties": False})
+
+
+def _recipe(base: str, **properties: Any) -> Mapping[str, Any]:
+    """JSON schema of a recipe: the keys of ``$defs/<base>`` and this family's own."""
+    return MappingProxyType({"$ref": f"#/$defs/{base}", "properties": properties})
+
+
+_SEMGCN_OPTIONS = _options(hid_dim=_COUNT, num_layers=_COUNT, dropout=_DROPOUT)
+_SEMGCN_DEFAULTS = MappingProxyType({"hid_dim": 128, "num_layers": 4, "dropout": 0.0})
+_SEMGCN_RELEASE = ReleaseImport(renames=((r"\.nonlocal\.", ".block."),))
+_TGRAPHNET_OPTIONS = _options(channels=_COUNT, kernel_size={"type": "integer", "enum": [3, 5]}, dropout=_DROPOUT)
+_TGRAPHNET_DEFAULTS = MappingProxyType({"channels": 128, "kernel_size": 3, "dropout": 0.1})
+_TGRAPHNET_RELEASE = ReleaseImport(
+    renames=(
+        (r"^downsample_layers\.(\d+)\.graph_stages\.(\d+)\.", r"down.\1.blocks.\2."),
+        (r"^downsample_layers\.(\d+)\.tcn\.", r"down.\1.pool."),
+        (r"^upsample_layers\.(\d+)\.0\.graph_stages\.0\.", r"up.\1."),
+        (r"^merging_layers\.(\d+)\.0\.graph_stages\.0\.", r"merge.\1."),
+        (r"^post_merge\.graph_stages\.0\.", "post_merge."),
+        (r"^post_node\.", "head."),
+        (r"^post_traj\.", "root_head."),
+        (r"^adj_v$", "affinity"),
+        (r"\.tcn\.(\d+)\.", r".temporal.\1."),
+        (r"\.residual_gc\.", ".shortcut."),
+    ),
+    prepare="pose3d.models.tgraphnet:prepare_release",
+)
+#: TGraphNet's temporal kernel is a workflow-wide setting (``training.tgraphnet_kernel``).
+_TGRAPHNET_CONFIG = MappingProxyType({"kernel_size": "tgraphnet_kernel"})
+
+BUILT_IN: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        name="linear",
+        description="Martinez et al. 2017 fully connected baseline",
+        network="pose3d.models.linear:LinearModel",
+        network_args=MappingProxyType({"num_joints": H36M_16.num_joints}),
+        skeleton=H36M_16,
+        frames=1,
+        predicts_root=False,
+        defaults=MappingProxyType({"linear_size": 1024, "num_stages": 2, "dropout": 0.5}),
+        options_schema=_options(linear_size=_COUNT, num_stages=_COUNT, dropout=_DROPOUT),
+        recipes=recipes.profiles("linear"),
+        recipe_schema=_recipe("single_frame"),
+        color="#0072B2",
+        train_priority=1,
+    ),
+    ModelSpec(
+        name="semgcn",
+        description="SemGCN (Zhao et al. 2019)",
+        network="pose3d.models.semgcn:SemGCN",
+        network_args=MappingProxyType({"skeleton": H36M_16, "non_local": False}),
+        skeleton=H36M_16,
+        frames=1,
+        predicts_root=False,
+        defaults=_SEMGCN_DEFAULTS,
+        options_schema=_SEMGCN_OPTIONS,
+        recipes=recipes.profiles("semgcn"),
+        recipe_schema=_recipe("single_frame"),
+        color="#E69F00",
+        train_priority=3,
+        release=_SEMGCN_RELEASE,
+    ),
+    ModelSpec(
+        name="semgcn_nonlocal",
+        description="SemGCN with non-local blocks",
+        network="pose3d.models.semgcn:SemGCN",
+        network_args=MappingProxyType({"skeleton": H36M_16, "non_local": True}),
+        skeleton=H36M_16,
+        frames=1,
+        predicts_root=False,
+        defaults=_SEMGCN_DEFAULTS,
+        options_schema=_SEMGCN_OPTIONS,
+        recipes=recipes.profiles("semgcn_nonlocal"),
+        recipe_schema=_recipe("single_frame"),
+        color="#009E73",
+        train_priority=4,
+        release=_SEMGCN_RELEASE,
+    ),
+    ModelSpec(
+        name="tgraphnet",
+        description="TGraphNet, U-shaped spatio-temporal GCN, 81 frames",
+        network="pose3d.models.tgraphnet:TGraphNet",
+        network_args=MappingProxyType({"skeleton": H36M_17}),
+        skeleton=H36M_17,
+        frames=81,
+        predicts_root=False,
+        defaults=_TGRAPHNET_DEFAULTS,
+        options_schema=_TGRAPHNET_OPTIONS,
+        recipes=recipes.profiles("tgraphnet"),
+        recipe_schema=_recipe("windows", loss={"type": "string", "enum": ["mpjpe_motion", "mse"]}),
+        color="#CC79A7",
+        train_priority=2,
+        config_options=_TGRAPHNET_CONFIG,
+        release=_TGRAPHNET_RELEASE,
+    ),
+    ModelSpec(
+        name="tgraphnet_traj",
+        description="TGraphNet with a trajectory head (camera-space root)",
+        network="pose3d.models.tgraphnet:TGraphNet",
+        network_args=MappingProxyType({"skeleton": H36M_17, "predict_root": True}),
+        skeleton=H36M_17,
+        frames=81,
+        predicts_root=True,
+        defaults=_TGRAPHNET_DEFAULTS,
+        options_schema=_TGRAPHNET_OPTIONS,
+        recipes=recipes.profiles("tgraphnet_traj"),
+        recipe_schema=_recipe(
+            "windows",
+            loss={"type": "string", "enum": ["mpjpe_motion_traj"]},
+            root_start={"enum": [None, "train_mean"]},
+        ),
+        color="#D55E00",
+        train_priority=5,
+        config_options=_TGRAPHNET_CONFIG,
+        release=_TGRAPHNET_RELEASE,
+    ),
+)
+
+
+def _installed() -> list[ModelSpec]:
+    """Specs that installed packages add through :data:`ENTRY_POINT_GROUP`."""
+    found: list[ModelSpec] = []
+    for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+        loaded = point.load()
+        specs = [loaded] if isinstance(loaded, ModelSpec) else list(loaded)
+        if not all(isinstance(spec, ModelSpec) for spec in specs):
+            raise TypeError(f"entry point {point.value} ({ENTRY_POINT_GROUP}) does not name ModelSpec objects")
+        found += specs
+    return found
+
+
+def _registry(specs: Iterable[ModelSpec]) -> Mapping[str, ModelSpec]:
+    registry: dict[str, ModelSpec] = {}
+    for spec in specs:
+        if spec.name in registry:
+            raise ValueError(f"model {spec.name!r} is registered twice")
+        registry[spec.name] = spec
+    return MappingProxyType(registry)
+
+
+#: Every model pose3d knows, by name: the built-in ones in order, then installed families.
+MODELS: Mapping[str, ModelSpec] = _registry([*BUILT_IN, *_installed()])
+
+
+class UnknownModel(InputError):
+    """A model name the registry does not hold: the one error for it, wherever the name came from."""
+
+    def __init__(self, source: str | Any, name: object) -> None:
+        super().__init__(source, f"unknown model {name!r} (known: {', '.join(MODELS)})")
+
+
+def get(name: object, source: str | Any = "model") -> ModelSpec:
+    """The spec of model ``name``; :class:`UnknownModel` naming ``source`` (a file or key) otherwise."""
+    if not isinstance(name, str) or name not in MODELS:
+        raise UnknownModel(source, name)
+    return MODELS[name]
