@@ -8,8 +8,10 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pytest
 from conftest import ShRoot, renamed_sequences, write_cdf, write_detections_npz
 
+from pose3d.core.errors import InputError
 from pose3d.data.convert.detections import convert_detections
 from pose3d.data.convert.ground_truth_2d import project_ground_truth
 from pose3d.data.convert.h36m import convert_positions
@@ -26,6 +28,20 @@ def _keypoints(path: Path) -> tuple[dict[str, np.ndarray], np.ndarray, dict]:
         for name in ("subject", "sequence", "action", "camera", "frame")
     }
     return columns, coords_array(table, "keypoints", meta["shapes"]["keypoints"]), meta
+
+
+def _scores(path: Path) -> np.ndarray:
+    table, meta = read_table(path, ["scores"])
+    assert meta["shapes"]["scores"] == [meta["shapes"]["keypoints"][0]]
+    return coords_array(table, "scores", meta["shapes"]["scores"])
+
+
+def _assert_no_scores(path: Path) -> None:
+    """A table from a source without detector scores: 1.0 everywhere, and the metadata says so."""
+    meta = read_table(path, ["scores"])[1]
+    scores = _scores(path)
+    assert scores.dtype == np.float32 and (scores == 1.0).all()
+    assert meta["scores_source"] == "none (1.0)" and "no scores" in meta["units"]["scores"]
 
 
 def test_ground_truth_projection_matches_hand_computation(tmp_path: Path) -> None:
@@ -77,9 +93,11 @@ def test_ground_truth_rows_and_metadata(tmp_path: Path, poses_3d: Path) -> None:
     rows = (columns["subject"] == "S5") & (columns["sequence"] == "Eating 2") & (columns["camera"] == CAMERAS[2])
     np.testing.assert_array_equal(columns["frame"][rows], np.arange(16))
     assert set(columns["action"][columns["sequence"] == "WalkDog 1"]) == {"WalkDog"}
-    assert meta["layout"] == "h36m17" and meta["units"] == {"keypoints": "pixels"}
+    assert meta["layout"] == "h36m17" and meta["units"]["keypoints"] == "pixels"
     assert meta["image_sizes"]["54138969"] == [1000, 1002] and meta["image_sizes"]["55011271"] == [1000, 1000]
     assert meta["sources"][0]["path"] == str(poses_3d)
+    assert _scores(out).shape == (len(keypoints), 17)
+    _assert_no_scores(out)
 
 
 def test_cpn_trimmed_to_mocap_and_subjects_without_mocap_dropped(
@@ -98,6 +116,76 @@ def test_cpn_trimmed_to_mocap_and_subjects_without_mocap_dropped(
     np.testing.assert_array_equal(keypoints[rows], positions_2d["S11"]["Walking 1"][3])
     assert meta["source"] == "cpn" and meta["archive_metadata"]["num_joints"] == 17
     assert [Path(s["path"]).name for s in meta["sources"]] == [npz.name, poses_3d.name]
+    _assert_no_scores(out)  # the CPN release has (x, y) only
+
+
+def _with_scores(positions_2d: dict, rng: np.random.Generator) -> dict:
+    """The archive's tracks with a third channel, the detector's score."""
+    return {
+        subject: {
+            sequence: [np.concatenate([t, rng.uniform(0, 1, (*t.shape[:-1], 1)).astype(np.float32)], -1) for t in cams]
+            for sequence, cams in sequences.items()
+        }
+        for subject, sequences in positions_2d.items()
+    }
+
+
+def test_detector_scores_are_kept_trimmed_like_the_keypoints(
+    tmp_path: Path, poses_3d: Path, cpn_npz: tuple[Path, dict]
+) -> None:
+    archive = _with_scores(cpn_npz[1], np.random.default_rng(4))
+    write_detections_npz(tmp_path / "scored.npz", archive)
+    out = tmp_path / "scored.parquet"
+    convert_detections(tmp_path / "scored.npz", poses_3d, out, source="cpn")
+    columns, keypoints, meta = _keypoints(out)
+    scores = _scores(out)
+    assert meta["scores_source"] == "detector" and meta["units"]["scores"] == "detector confidence per keypoint"
+    for subject, sequence in (("S1", "Walking"), ("S11", "Walking 1"), ("S5", "Eating 2")):
+        for camera_index, camera in enumerate(CAMERAS):
+            rows = (columns["subject"] == subject) & (columns["sequence"] == sequence) & (columns["camera"] == camera)
+            track = archive[subject][sequence][camera_index][: rows.sum()]  # S1 'Walking': 18 frames, 15 kept
+            np.testing.assert_array_equal(keypoints[rows], track[..., :2])
+            np.testing.assert_array_equal(scores[rows], track[..., 2])
+    plain = tmp_path / "plain.parquet"
+    convert_detections(cpn_npz[0], poses_3d, plain, source="cpn")
+    np.testing.assert_array_equal(_keypoints(plain)[1], keypoints)  # the score channel never changes x, y
+
+
+def test_coco_scores_of_synthesised_joints_are_the_lowest_of_their_keypoints(tmp_path: Path, poses_3d: Path) -> None:
+    from conftest import detections_2d
+
+    archive = _with_scores(detections_2d(np.random.default_rng(6)), np.random.default_rng(7))
+    coco_meta = {"layout_name": "coco", "num_joints": 17, "keypoints_symmetry": [[1, 3], [2, 4]]}
+    write_detections_npz(tmp_path / "coco.npz", archive, coco_meta)
+    out = tmp_path / "coco.parquet"
+    convert_detections(tmp_path / "coco.npz", poses_3d, out, source="coco")
+    columns, keypoints, meta = _keypoints(out)
+    scores = _scores(out)
+    rows = (columns["subject"] == "S5") & (columns["sequence"] == "Sitting 1") & (columns["camera"] == CAMERAS[1])
+    coco = archive["S5"]["Sitting 1"][1]
+    np.testing.assert_array_equal(scores[rows][:, 0], coco[:, [11, 12], 2].min(axis=1))  # Hip: both hips
+    np.testing.assert_array_equal(scores[rows][:, 9], coco[:, 0, 2])  # Neck/Nose: the nose
+    np.testing.assert_array_equal(scores[rows][:, 16], coco[:, 10, 2])  # RWrist: right wrist
+    np.testing.assert_allclose(keypoints[rows][:, 0], coco[:, [11, 12], :2].mean(axis=1))
+    assert meta["scores_source"] == "detector" and meta["layout_2d"] == "coco"
+
+
+def test_bad_detector_scores_are_refused(tmp_path: Path, poses_3d: Path, cpn_npz: tuple[Path, dict]) -> None:
+    archive = _with_scores(cpn_npz[1], np.random.default_rng(8))
+    archive["S5"]["Eating 2"][2][4, 3, 2] = -0.5
+    write_detections_npz(tmp_path / "negative.npz", archive)
+    with pytest.raises(
+        InputError,
+        match=r"S5 'Eating 2' camera 58860488: scores that are negative or not finite in 1 frames \(first: frame 4\)",
+    ):
+        convert_detections(tmp_path / "negative.npz", poses_3d, tmp_path / "out.parquet", source="cpn")
+    archive["S5"]["Eating 2"][2] = archive["S5"]["Eating 2"][2][..., :2]
+    write_detections_npz(tmp_path / "mixed.npz", archive)
+    with pytest.raises(
+        InputError, match="tracks disagree on scores: .* has \\(x, y, score\\), S5 'Eating 2' camera 58860488 only"
+    ):
+        convert_detections(tmp_path / "mixed.npz", poses_3d, tmp_path / "out.parquet", source="cpn")
+    assert not (tmp_path / "out.parquet").exists()
 
 
 def test_stacked_hourglass_names_permutation_and_trimming(tmp_path: Path, poses_3d: Path, sh_root: ShRoot) -> None:
@@ -117,6 +205,8 @@ def test_stacked_hourglass_names_permutation_and_trimming(tmp_path: Path, poses_
     # old S1 names and un-numbered sequences are found
     assert {"Photo", "WalkDog 1", "Walking"} <= set(columns["sequence"][columns["subject"] == "S1"])
     assert "Directions" in set(columns["sequence"][columns["subject"] == "S5"])
+    assert _scores(out).shape == (len(keypoints), 16)
+    _assert_no_scores(out)  # the h5 files hold only 'poses'
 
 
 def test_archive_with_old_s1_names_and_hidden_sh_files(

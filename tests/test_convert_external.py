@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from pose3d.data.convert.hp3d import convert_3dhp
 from pose3d.data.convert.pw3d import convert_3dpw
@@ -36,6 +37,14 @@ def test_3dhp_reordered_metres_valid_and_sizes(tmp_path: Path, hp3d_npz: tuple[P
         np.testing.assert_array_equal(table.column("frame").to_numpy()[rows], np.arange(rows.sum()))
     assert meta["layout"] == "h36m17" and meta["coordinate_frame"] == "camera"
     assert meta["units"]["positions"] == "metres" and meta["image_sizes"]["TS5"] == [1920, 1080]
+    _assert_no_scores(table, meta)
+
+
+def _assert_no_scores(table: pa.Table, meta: dict) -> None:
+    """The test files carry no detector scores: a ``scores`` column of ones, and the metadata says so."""
+    scores = coords_array(table, "scores", meta["shapes"]["scores"])
+    assert scores.shape == (table.num_rows, 17) and (scores == 1.0).all()
+    assert meta["scores_source"] == "none (1.0)"
 
 
 def test_3dpw_keeps_normalised_keypoints_and_camera_columns(tmp_path: Path, pw3d_pkl: tuple[Path, dict]) -> None:
@@ -57,6 +66,7 @@ def test_3dpw_keeps_normalised_keypoints_and_camera_columns(tmp_path: Path, pw3d
         assert set(table.column("height").to_numpy()[rows]) == {1920}
     assert meta["keypoints_normalised"] is True and "normalised" in meta["units"]["keypoints"]
     assert meta["units"]["positions"] == "metres" and meta["layout"] == "h36m17"
+    _assert_no_scores(table, meta)
 
 
 def test_3dhp_non_finite_values_of_invalid_frames_load_as_zeros(tmp_path: Path, hp3d_npz: tuple[Path, dict]) -> None:

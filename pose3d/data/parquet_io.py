@@ -2,7 +2,8 @@
 
 Every table carries JSON key-value metadata under the key ``pose3d`` (joint names, parents,
 layout, units, coordinate frame, image sizes, source files). Coordinate columns are flat
-fixed-size lists of ``J * C`` float32; ``metadata["shapes"][column]`` gives ``[J, C]``.
+fixed-size lists of ``J * C`` float32; ``metadata["shapes"][column]`` gives ``[J, C]`` (``[J]`` for one
+value per joint, such as the ``scores`` of 2D tables: each keypoint's detector confidence, 1.0 without one).
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     if METADATA_KEY not in raw:
         raise ValueError(f"{path}: not a pose3d table (no '{METADATA_KEY.decode()}' metadata)")
     return json.loads(raw[METADATA_KEY])
+
+
+def column_names(path: str | Path) -> list[str]:
+    """The column names of a Parquet file, without reading its data."""
+    return list(pq.read_schema(path).names)
 
 
 def read_table(path: str | Path, columns: list[str] | None = None) -> tuple[pa.Table, dict[str, Any]]:

@@ -38,17 +38,28 @@ COLUMN_TYPES: dict[str, tuple[str, Callable[[pa.DataType], bool]]] = {
 }
 
 
+#: Column of per-keypoint detector confidences: one value per joint, finite and not negative (detectors
+#: give 0 to 1; heatmap peaks may slightly exceed 1, so no upper bound is imposed).
+SCORES = "scores"
+
+
 def check_pose_table(path: str | Path, table: pa.Table, meta: Any) -> None:
-    """Raise :class:`InputError` unless ``table`` has pose3d's column types, no missing values and
-    finite coordinates (3DHP frames flagged invalid may hold non-finite values, as in the source)."""
+    """Raise :class:`InputError` unless ``table`` has pose3d's column types, no missing values,
+    finite coordinates (3DHP frames flagged invalid may hold non-finite values, as in the source) and,
+    when it has them, one finite, non-negative score per joint."""
     shapes = meta.get("shapes") if isinstance(meta, dict) else None
     layout = meta.get("layout") if isinstance(meta, dict) else None
     if not isinstance(shapes, dict) or layout not in LAYOUTS:
         raise InputError(path, "metadata lacks a known joint layout and coordinate shapes (not from `pose3d convert`)")
+    joints = LAYOUTS[layout].num_joints
     for name in table.column_names:
         column = table.column(name)
         if name in shapes:
-            _check_coordinates(path, name, column.type, shapes[name], LAYOUTS[layout].num_joints)
+            _check_coordinates(path, name, column.type, shapes[name], joints)
+            if name == SCORES and shapes[name] != [joints]:
+                raise InputError(
+                    path, f"metadata shape of {name!r} should be [{joints}] (one per joint), found {shapes[name]!r}"
+                )
         elif name in COLUMN_TYPES:
             what, is_type = COLUMN_TYPES[name]
             if not is_type(column.type):
@@ -60,6 +71,9 @@ def check_pose_table(path: str | Path, table: pa.Table, meta: Any) -> None:
         if name in ("width", "height") and len(column) and pc.min(column).as_py() <= 0:
             raise InputError(path, f"column {name!r} holds image sizes that are not positive")
     _check_finite(path, table, shapes)
+    if SCORES in table.column_names and table.num_rows and pc.min(pc.list_flatten(table.column(SCORES))).as_py() < 0:
+        negative = (coords_array(table, SCORES, shapes[SCORES]) < 0).any(axis=1)
+        raise InputError(path, f"column {SCORES!r} has negative values in {int(negative.sum())} rows")
 
 
 def _check_coordinates(path: str | Path, name: str, kind: pa.DataType, shape: Any, joints: int) -> None:

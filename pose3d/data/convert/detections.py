@@ -3,9 +3,15 @@
 The archive holds ``positions_2d[subject][sequence]``: a list of 4 (T', 17, 2) pixel arrays in
 camera order. Only the mocap's subjects and sequences are kept (S2-S4 have no mocap), each track
 trimmed to the mocap length. An archive whose ``metadata["layout_name"]`` is ``coco``
-(``data_2d_h36m_detectron_pt_coco.npz``) holds COCO keypoints (a third channel, the score, is
-dropped); they are mapped to the Human3.6M 17-joint order by :mod:`pose3d.data.layouts`, and the
-table records ``layout_2d: coco`` so that models trained on it are told apart.
+(``data_2d_h36m_detectron_pt_coco.npz``) holds COCO keypoints; they are mapped to the Human3.6M
+17-joint order by :mod:`pose3d.data.layouts`, and the table records ``layout_2d: coco`` so that models
+trained on it are told apart.
+
+Tracks of (T', J, 3) carry the detector's score as a third channel (VideoPose3D's Detectron export
+with its ``[0, 1, 3]`` argmax + score option); the table's ``scores`` column holds it (a synthesised
+COCO -> H36M joint scores the lowest of its keypoints) and the metadata says ``scores_source:
+detector``. The released archives (CPN; Detectron with soft-argmax x, y) have two channels: their
+scores are 1.0 (``scores_source: none (1.0)``). All tracks of an archive must agree.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from pose3d.core.progress import progress
 from pose3d.core.safe_load import load_npz
 from pose3d.data.camera import CAMERA_IDS
 from pose3d.data.convert.checks import as_list, as_mapping, as_numeric
-from pose3d.data.convert.pose_tables import check_keypoints, read_mocap, write_h36m_2d
+from pose3d.data.convert.pose_tables import check_keypoints, check_scores, read_mocap, write_h36m_2d
 from pose3d.data.h36m import rename_sequence
 from pose3d.data.layouts import to_h36m17
 from pose3d.data.skeleton import COCO_17, H36M_17
@@ -37,7 +43,8 @@ def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, s
         raise InputError(npz, f"metadata layout_name {name!r} is not one of {', '.join(_ARCHIVE_LAYOUTS)}")
     layout, kind = _ARCHIVE_LAYOUTS[name]
     mocap, _ = read_mocap(poses_3d)
-    tracks = []
+    tracks: list[np.ndarray] = []
+    scores: dict[str, np.ndarray | None] = {}  # track -> its scores (None: x, y only)
     by_subject: dict[str, dict[str, Any]] = {}
     runs = zip(mocap.keys["subject"], mocap.keys["sequence"], mocap.lengths)
     with progress(runs, total=len(mocap), desc=f"{source} 2D", unit=" sequences") as bar:
@@ -56,15 +63,30 @@ def convert_detections(npz: str | Path, poses_3d: str | Path, out: str | Path, s
             for camera, track in zip(CAMERA_IDS, cameras):
                 what = f"{subject} {sequence!r} camera {camera}"
                 track = as_numeric(track, npz, what)
+                score = None
                 if track.ndim == 3 and track.shape[-1] == 3:  # x, y, score
-                    track = track[..., :2]
-                tracks.append(to_h36m17(check_keypoints(track, npz, what, H36M_17.num_joints, int(length)), layout))
+                    track, score = track[..., :2], track[..., 2]
+                xy = check_keypoints(track, npz, what, H36M_17.num_joints, int(length))
+                if score is None:
+                    tracks.append(to_h36m17(xy, layout))
+                    scores[what] = None
+                    continue
+                score = check_scores(score[: len(xy)], npz, what)
+                mapped = to_h36m17(np.concatenate([xy, score[..., None]], axis=-1), layout)
+                tracks.append(mapped[..., :2])
+                scores[what] = mapped[..., 2]
+    given = [score for score in scores.values() if score is not None]
+    if given and len(given) < len(scores):
+        scored = next(what for what, score in scores.items() if score is not None)
+        unscored = next(what for what, score in scores.items() if score is None)
+        raise InputError(npz, f"tracks disagree on scores: {scored} has (x, y, score), {unscored} only (x, y)")
     write_h36m_2d(
         mocap,
         np.concatenate(tracks),
         H36M_17,
         [Path(npz), Path(poses_3d)],
         out,
+        scores=np.concatenate(given) if given else None,
         source=source,
         layout_2d=kind,
         archive_metadata=archive_meta,

@@ -11,7 +11,7 @@ import numpy as np
 from pose3d.core.errors import InputError
 from pose3d.core.safe_load import load_npz
 from pose3d.data.convert.checks import as_mapping, as_numeric, to_float32
-from pose3d.data.convert.pose_tables import key_columns
+from pose3d.data.convert.pose_tables import key_columns, keypoint_scores, scores_unit
 from pose3d.data.parquet_io import build_table, file_record, write_table
 from pose3d.data.skeleton import H36M_17, H36M_17_FROM_3DHP
 
@@ -44,16 +44,19 @@ def convert_3dhp(npz: str | Path, out: str | Path) -> None:
     columns["valid"] = np.concatenate(valid)
     columns["width"] = np.repeat([IMAGE_SIZES[n][0] for n in names], lengths).astype(np.int32)
     columns["height"] = np.repeat([IMAGE_SIZES[n][1] for n in names], lengths).astype(np.int32)
+    all_keypoints = np.concatenate(keypoints)
+    scores, scores_meta = keypoint_scores(all_keypoints, None)  # the file has no detector scores
     metadata = dict(
         H36M_17.metadata(),
-        units={"keypoints": "pixels", "positions": "metres"},
+        units={"keypoints": "pixels", "positions": "metres", "scores": scores_unit(scores_meta)},
         coordinate_frame="camera",
         image_sizes={n: list(IMAGE_SIZES[n]) for n in names},
         notes="joints reordered from the 3DHP order; only frames with valid=True are scored; "
         "non-finite values are rejected in valid frames only",
         sources=[file_record(npz)],
+        **scores_meta,
     )
-    coords = {"keypoints": np.concatenate(keypoints), "positions": np.concatenate(positions)}
+    coords = {"keypoints": all_keypoints, "scores": scores, "positions": np.concatenate(positions)}
     write_table(build_table(columns, coords, metadata), out)
 
 

@@ -19,9 +19,16 @@ from pose3d.core.errors import InputError, one_line
 from pose3d.data.camera import CAMERA_IDS, intrinsics
 from pose3d.data.convert.checks import as_numeric, to_float32
 from pose3d.data.h36m import action_of
-from pose3d.data.parquet_io import build_table, coords_array, file_record, read_table, write_table
+from pose3d.data.parquet_io import build_table, column_names, coords_array, file_record, read_table, write_table
 from pose3d.data.skeleton import H36M_32, Skeleton
 from pose3d.data.table_schema import check_pose_table
+
+#: Metadata key of every 2D table saying where its ``scores`` column (per-keypoint confidence) comes from.
+SCORES_SOURCE = "scores_source"
+#: :data:`SCORES_SOURCE` of a table whose scores are the detector's own.
+DETECTOR_SCORES = "detector"
+#: :data:`SCORES_SOURCE` of a table whose source has no scores: every score is 1.0.
+NO_SCORES = "none (1.0)"
 
 
 @dataclass(frozen=True)
@@ -74,12 +81,16 @@ def find_runs(table: pa.Table, columns: Sequence[str]) -> Runs:
     return Runs(starts=np.append(begins, n).astype(np.int64), keys=keys)
 
 
-def read_pose_table(path: str | Path, columns: list[str]) -> tuple[pa.Table, dict[str, Any]]:
-    """Read a pose table; a missing, unreadable or malformed file is an :class:`InputError`."""
+def read_pose_table(
+    path: str | Path, columns: list[str], optional: Sequence[str] = ()
+) -> tuple[pa.Table, dict[str, Any]]:
+    """Read ``columns`` of a pose table, and those of ``optional`` that it has (older tables lack ``scores``);
+    a missing, unreadable or malformed file is an :class:`InputError`."""
     if not Path(path).is_file():
         raise InputError(path, "file not found")
     try:
-        table, meta = read_table(path, columns=columns)
+        present = set(column_names(path))
+        table, meta = read_table(path, columns=columns + [name for name in optional if name in present])
     except (OSError, ValueError, pa.ArrowException) as err:
         raise InputError(path, f"not a readable pose table ({one_line(err)})") from err
     check_pose_table(path, table, meta)
@@ -160,24 +171,63 @@ def check_keypoints(array: Any, path: str | Path, what: str, num_joints: int, mo
     return array
 
 
+def check_scores(array: np.ndarray, path: str | Path, what: str) -> np.ndarray:
+    """Validate the detector scores (T, J) of one track whose keypoints passed :func:`check_keypoints`
+    (same frames): finite and not negative; returned as float32."""
+    scores = to_float32(as_numeric(array, path, f"{what} scores"))
+    bad = ~(np.isfinite(scores) & (scores >= 0)).all(axis=1)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise InputError(
+            path, f"{what}: scores that are negative or not finite in {int(bad.sum())} frames (first: frame {first})"
+        )
+    return scores
+
+
+def keypoint_scores(keypoints: np.ndarray, scores: np.ndarray | None) -> tuple[np.ndarray, dict[str, str]]:
+    """The ``scores`` column (N, J) float32 of 2D ``keypoints`` (N, J, 2) and its metadata entries: the
+    detector's ``scores`` where the source has them, else 1.0 for every keypoint."""
+    if scores is None:
+        return np.ones(keypoints.shape[:-1], dtype=np.float32), {SCORES_SOURCE: NO_SCORES}
+    if scores.shape != keypoints.shape[:-1]:
+        raise ValueError(f"scores of shape {scores.shape} for keypoints of shape {keypoints.shape}")
+    return np.asarray(scores, dtype=np.float32), {SCORES_SOURCE: DETECTOR_SCORES}
+
+
+def scores_unit(meta: Mapping[str, str]) -> str:
+    """What the ``scores`` of a table with metadata entries ``meta`` (from :func:`keypoint_scores`) are."""
+    if meta[SCORES_SOURCE] == DETECTOR_SCORES:
+        return "detector confidence per keypoint"
+    return "1.0 for every keypoint (the source has no scores)"
+
+
 def write_h36m_2d(
-    mocap: Runs, keypoints: np.ndarray, skeleton: Skeleton, sources: list[Path], out: str | Path, **extra: Any
+    mocap: Runs,
+    keypoints: np.ndarray,
+    skeleton: Skeleton,
+    sources: list[Path],
+    out: str | Path,
+    scores: np.ndarray | None = None,
+    **extra: Any,
 ) -> None:
     """Write a Human3.6M 2D table whose rows follow mocap sequence order, then camera, then frame.
 
     ``keypoints`` (N, J, 2) pixels are the concatenation, for each mocap sequence and each camera in
-    :data:`~pose3d.data.camera.CAMERA_IDS` order, of that camera's frames.
+    :data:`~pose3d.data.camera.CAMERA_IDS` order, of that camera's frames; ``scores`` (N, J) are the
+    detector's confidences in the same order, or None where the source has none (the table holds 1.0).
     """
     cameras = len(CAMERA_IDS)
     keys = {name: np.repeat(values, cameras) for name, values in mocap.keys.items()}
     keys["camera"] = np.tile(np.asarray(CAMERA_IDS, dtype=object), len(mocap))
     columns = key_columns(keys, np.repeat(mocap.lengths, cameras))
+    scores, scores_meta = keypoint_scores(keypoints, scores)
     metadata = dict(
         skeleton.metadata(),
-        units={"keypoints": "pixels"},
+        units={"keypoints": "pixels", "scores": scores_unit(scores_meta)},
         coordinate_frame="image (distorted pixel coordinates)",
         image_sizes=image_sizes(),
         sources=[file_record(p) for p in sources],
+        **scores_meta,
         **extra,
     )
-    write_table(build_table(columns, {"keypoints": keypoints}, metadata), out)
+    write_table(build_table(columns, {"keypoints": keypoints, "scores": scores}, metadata), out)

@@ -11,7 +11,7 @@ import numpy as np
 from pose3d.core.errors import InputError
 from pose3d.core.safe_load import load_pickle
 from pose3d.data.convert.checks import as_mapping, as_numeric, to_float32
-from pose3d.data.convert.pose_tables import key_columns
+from pose3d.data.convert.pose_tables import key_columns, keypoint_scores, scores_unit
 from pose3d.data.parquet_io import build_table, file_record, write_table
 from pose3d.data.skeleton import H36M_17
 
@@ -27,19 +27,28 @@ def convert_3dpw(pkl: str | Path, out: str | Path) -> None:
     columns = key_columns({"sequence": names}, lengths)
     columns["width"] = np.rint(cam[:, 9]).astype(np.int32)
     columns["height"] = np.rint(cam[:, 10]).astype(np.int32)
+    all_keypoints = np.concatenate(keypoints)
+    scores, scores_meta = keypoint_scores(all_keypoints, None)  # the file has no detector scores
     metadata = dict(
         H36M_17.metadata(),
         units={
             "keypoints": "screen-normalised (x in [-1, 1], y in [-h/w, h/w]) as in the source",
             "positions": "metres",
             "intrinsics": "pixels (f, c), unitless (k, p)",
+            "scores": scores_unit(scores_meta),
         },
         coordinate_frame="camera",
         keypoints_normalised=True,
         intrinsics_layout=["fx", "fy", "cx", "cy", "k1", "k2", "k3", "p1", "p2"],
         sources=[file_record(pkl)],
+        **scores_meta,
     )
-    coords = {"keypoints": np.concatenate(keypoints), "positions": np.concatenate(positions), "intrinsics": cam[:, :9]}
+    coords = {
+        "keypoints": all_keypoints,
+        "scores": scores,
+        "positions": np.concatenate(positions),
+        "intrinsics": cam[:, :9],
+    }
     write_table(build_table(columns, coords, metadata), out)
 
 
