@@ -194,3 +194,99 @@ def test_2d_without_mocap_is_an_input_error(tmp_path: Path, h36m_root: H36mRoot,
         load_h36m(only_s5, gt_2d, ["S1"])
     with pytest.raises(InputError, match=r"no rows for subjects \['S9'\]"):
         load_h36m(only_s5, gt_2d, ["S5", "S9"])
+
+
+def _scored_cpn(tmp_path: Path, poses_3d: Path, cpn_npz: tuple[Path, dict]) -> tuple[Path, dict]:
+    """The fixture's CPN archive with a third channel, the detector's score, converted."""
+    from conftest import write_detections_npz
+
+    rng = np.random.default_rng(21)
+    archive = {
+        subject: {
+            sequence: [np.concatenate([t, rng.uniform(0, 1, (*t.shape[:-1], 1)).astype(np.float32)], -1) for t in cams]
+            for sequence, cams in sequences.items()
+        }
+        for subject, sequences in cpn_npz[1].items()
+    }
+    write_detections_npz(tmp_path / "scored.npz", archive)
+    convert_detections(tmp_path / "scored.npz", poses_3d, tmp_path / "scored.parquet", source="cpn")
+    return tmp_path / "scored.parquet", archive
+
+
+def test_scores_are_loaded_with_their_rows(tmp_path: Path, poses_3d: Path, cpn_npz: tuple[Path, dict]) -> None:
+    scored, archive = _scored_cpn(tmp_path, poses_3d, cpn_npz)
+    clips = load_h36m(poses_3d, scored, ["S1", "S5"])
+    assert clips.scores.shape == (len(clips), 17) and clips.scores.dtype == np.float32
+    for camera_index, camera in enumerate(("54138969", "55011271", "58860488", "60457274")):
+        rows = (clips.subject == "S1") & (clips.sequence == "Walking") & (clips.camera == camera)
+        np.testing.assert_array_equal(clips.scores[rows], archive["S1"]["Walking"][camera_index][:15, :, 2])
+    np.testing.assert_array_equal(
+        load_h36m(poses_3d, scored, ["S5"], num_joints=16).scores, clips.subjects(["S5"]).scores[:, DROP_NECK]
+    )
+    picked = clips.select(np.array([3, 0]))
+    expected = np.concatenate(
+        [clips.scores[clips.clip_starts[3] : clips.clip_starts[4]], clips.scores[: clips.clip_starts[1]]]
+    )
+    np.testing.assert_array_equal(picked.scores, expected)
+
+    table, _ = read_table(scored)
+    write_table(table.take(np.random.default_rng(1).permutation(table.num_rows)), tmp_path / "shuffled.parquet")
+    np.testing.assert_array_equal(load_h36m(poses_3d, tmp_path / "shuffled.parquet", ["S1", "S5"]).scores, clips.scores)
+
+
+def test_sources_without_scores_load_ones(
+    tmp_path: Path, poses_3d: Path, gt_2d: Path, hp3d_npz: tuple[Path, dict], pw3d_pkl: tuple[Path, dict]
+) -> None:
+    assert (load_h36m(poses_3d, gt_2d, ["S1"]).scores == 1.0).all()
+    convert_3dhp(hp3d_npz[0], tmp_path / "3dhp.parquet")
+    convert_3dpw(pw3d_pkl[0], tmp_path / "3dpw.parquet")
+    for clips in (load_3dhp(tmp_path / "3dhp.parquet"), load_3dpw(tmp_path / "3dpw.parquet")):
+        assert clips.scores.shape == (len(clips), 17) and (clips.scores == 1.0).all()
+    assert load_3dhp(tmp_path / "3dhp.parquet", num_joints=16).scores.shape[1:] == (16,)
+
+
+def test_table_from_before_scores_loads_with_ones(tmp_path: Path, poses_3d: Path, cpn_npz: tuple[Path, dict]) -> None:
+    """A 2D table written before pose3d stored scores (no column, no shape in the metadata) still loads."""
+    scored, _ = _scored_cpn(tmp_path, poses_3d, cpn_npz)
+    table, meta = read_table(scored)
+    old_meta = {k: v for k, v in meta.items() if k not in ("scores_source",)}
+    old_meta["shapes"] = {"keypoints": meta["shapes"]["keypoints"]}
+    old_meta["units"] = {"keypoints": "pixels"}
+    old = table.drop_columns(["scores"]).replace_schema_metadata({b"pose3d": json.dumps(old_meta).encode()})
+    write_table(old, tmp_path / "old.parquet")
+    clips = load_h36m(poses_3d, tmp_path / "old.parquet", ["S5", "S11"])
+    assert clips.scores.shape == (len(clips), 17) and (clips.scores == 1.0).all()
+    np.testing.assert_array_equal(clips.keypoints, load_h36m(poses_3d, scored, ["S5", "S11"]).keypoints)
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (
+            lambda s: np.where(np.arange(s.size).reshape(s.shape) == 40, -0.25, s),
+            "column 'scores' has negative values in 1 rows",
+        ),
+        (
+            lambda s: np.where(np.arange(s.size).reshape(s.shape) == 40, np.inf, s),
+            "column 'scores' has non-finite values in 1 rows",
+        ),
+    ],
+)
+def test_table_check_refuses_bad_scores(
+    tmp_path: Path, poses_3d: Path, gt_2d: Path, edit: object, problem: str
+) -> None:
+    import pyarrow as pa
+
+    table, meta = read_table(gt_2d)
+    scores = edit(coords_array(table, "scores", meta["shapes"]["scores"]))  # type: ignore[operator]
+    column = pa.FixedSizeListArray.from_arrays(pa.array(scores.reshape(-1).astype(np.float32)), 17)
+    write_table(table.set_column(table.column_names.index("scores"), "scores", column), tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match=problem):
+        load_h36m(poses_3d, tmp_path / "bad.parquet", ["S1"])
+    meta["shapes"]["scores"] = [17, 1]
+    wrong = table.replace_schema_metadata({b"pose3d": json.dumps(meta).encode()})
+    write_table(wrong, tmp_path / "wrong.parquet")
+    with pytest.raises(
+        InputError, match=r"metadata shape of 'scores' should be \[17\] \(one per joint\), found \[17, 1\]"
+    ):
+        load_h36m(poses_3d, tmp_path / "wrong.parquet", ["S1"])

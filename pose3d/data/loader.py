@@ -23,6 +23,8 @@ from pose3d.data.skeleton import H36M_16, H36M_17, H36M_32, to_layout
 
 #: Joint count -> layout name of the loaded arrays.
 _LAYOUTS = {H36M_17.num_joints: H36M_17.name, H36M_16.num_joints: H36M_16.name}
+#: Layout name -> joint count.
+_JOINTS = {name: joints for joints, name in _LAYOUTS.items()}
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Clips:
     """Frames of many clips, concatenated; clip ``c`` is rows ``clip_starts[c]:clip_starts[c+1]``."""
 
     keypoints: np.ndarray  # (N, J, 2) float32, screen-normalised 2D input
+    scores: np.ndarray  # (N, J) float32, detector confidence per keypoint (1.0 where the source has none)
     positions: np.ndarray  # (N, J, 3) float32, camera frame, metres, absolute
     subject: np.ndarray  # (N,) str ('' where n/a)
     sequence: np.ndarray  # (N,) str
@@ -80,7 +83,7 @@ def load_h36m(poses_3d: str | Path, poses_2d: str | Path, subjects: Sequence[str
     screen-normalised with that camera's resolution. A 17-joint request on a 16-joint table is an error.
     """
     layout = _layout(num_joints)
-    table, meta = read_pose_table(poses_2d, ["subject", "sequence", "camera", "frame", "keypoints"])
+    table, meta = read_pose_table(poses_2d, ["subject", "sequence", "camera", "frame", "keypoints"], ["scores"])
     if meta.get("layout") == H36M_16.name and layout == H36M_17.name:
         raise InputError(
             poses_2d, "has 16 joints (h36m16, no Neck/Nose) but 17 were requested; use num_joints=16 with this 2D input"
@@ -102,6 +105,7 @@ def load_h36m(poses_3d: str | Path, poses_2d: str | Path, subjects: Sequence[str
     calib = np.stack([per_camera[c] for c in cams])
     return Clips(
         keypoints=_normalise(keypoints, calib, lengths),
+        scores=_scores(table, meta, layout),
         positions=_camera_positions(world, source_row, clips, layout),
         subject=np.repeat(clips.keys["subject"], lengths),
         sequence=np.repeat(clips.keys["sequence"], lengths),
@@ -122,7 +126,9 @@ def load_3dhp(path: str | Path, num_joints: int = 17) -> Clips:
     that the models can run over them.
     """
     layout = _layout(num_joints)
-    table, meta = read_pose_table(path, ["sequence", "frame", "valid", "width", "height", "keypoints", "positions"])
+    table, meta = read_pose_table(
+        path, ["sequence", "frame", "valid", "width", "height", "keypoints", "positions"], ["scores"]
+    )
     table, clips = _grouped(path, table, ["sequence"])
     size = np.stack([table.column("width").to_numpy(), table.column("height").to_numpy()], axis=1)
     calib = np.full((len(clips), 11), np.nan)
@@ -141,7 +147,7 @@ def load_3dpw(path: str | Path, num_joints: int = 17) -> Clips:
     """3DPW test table -> clips (one per ``<video>_<person>``); its 2D is already screen-normalised."""
     layout = _layout(num_joints)
     table, meta = read_pose_table(
-        path, ["sequence", "frame", "width", "height", "keypoints", "positions", "intrinsics"]
+        path, ["sequence", "frame", "width", "height", "keypoints", "positions", "intrinsics"], ["scores"]
     )
     table, clips = _grouped(path, table, ["sequence"])
     first = clips.starts[:-1]
@@ -225,6 +231,15 @@ def _grouped(path: str | Path, table: pa.Table, keys: list[str]) -> tuple[pa.Tab
     raise InputError(path, f"frames of each {'/'.join(keys)} clip are not consecutive")
 
 
+def _scores(table: pa.Table, meta: dict, layout: str) -> np.ndarray:
+    """(N, J) float32 per-keypoint confidences of the rows in ``layout``; 1.0 for a table without a ``scores``
+    column (written before pose3d stored them)."""
+    if "scores" not in table.column_names:
+        return np.ones((table.num_rows, _JOINTS[layout]), dtype=np.float32)
+    scores = coords_array(table, "scores", meta["shapes"]["scores"])[..., None]
+    return to_layout(scores, meta["layout"], layout)[..., 0].astype(np.float32)
+
+
 def _normalise(keypoints: np.ndarray, calib: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Pixels -> screen-normalised coordinates with each clip's width/height (``calib[:, 9:11]``)."""
     width = np.repeat(calib[:, 9], lengths)[:, None]
@@ -240,6 +255,7 @@ def _external_clips(
     positions = to_layout(coords_array(table, "positions", meta["shapes"]["positions"]), meta["layout"], layout)
     return Clips(
         keypoints=keypoints,
+        scores=_scores(table, meta, layout),
         positions=positions.astype(np.float32),
         subject=blank,
         sequence=np.repeat(clips.keys["sequence"], clips.lengths),
