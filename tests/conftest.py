@@ -206,6 +206,51 @@ def pw3d_pkl(tmp_path: Path) -> tuple[Path, dict]:
     return path, data
 
 
+#: Videos of :func:`motionbert_data`: split -> (source, frames, release action label). S1's act 12 is its old
+#: 'TakingPhoto' names; S9 act 5 sub-action 2 is one of the three videos the release never scores; S11 act 2
+#: sub-action 2 is the corrupt 'Directions' that no mocap has.
+MOTIONBERT_VIDEOS: dict[str, list[tuple[str, int, str]]] = {
+    "train": [
+        ("s_01_act_04_subact_01_ca_01", 9, "Eating"),
+        ("s_01_act_04_subact_01_ca_04", 9, "Eating"),
+        ("s_01_act_12_subact_02_ca_02", 7, "Photo"),
+    ],
+    "test": [
+        ("s_09_act_02_subact_01_ca_01", 10, "Directions"),
+        ("s_09_act_02_subact_01_ca_03", 10, "Directions"),
+        ("s_09_act_05_subact_02_ca_01", 14, "Greeting"),
+        ("s_11_act_02_subact_02_ca_02", 6, "Directions"),
+        ("s_11_act_06_subact_01_ca_04", 11, "Phoning"),
+    ],
+}
+
+
+def motionbert_data(rng: np.random.Generator) -> dict:
+    """MotionBERT's ``h36m_sh_conf_cam_source_final.pkl`` layout in small: per-frame float32 arrays, names as
+    lists (``camera_name`` of the test split as a NumPy string array); the test split has the 2.5D targets."""
+    data = {}
+    for split, videos in MOTIONBERT_VIDEOS.items():
+        n = sum(frames for _, frames, _ in videos)
+        joint3d = np.concatenate(
+            [rng.uniform(0, 1000, (n, 17, 2)), rng.uniform(-150, 150, (n, 17, 1))], axis=-1
+        ).astype(np.float32)
+        cameras = [CAMERA_IDS[int(source[-2:]) - 1] for source, frames, _ in videos for _ in range(frames)]
+        data[split] = {
+            "joint_2d": rng.uniform(0, 1000, (n, 17, 2)).astype(np.float32),
+            "confidence": rng.uniform(0, 1, (n, 17)).astype(np.float32),
+            "joint3d_image": joint3d,
+            "camera_name": cameras,
+            "source": [source for source, frames, _ in videos for _ in range(frames)],
+        }
+        if split == "test":
+            factor = rng.uniform(3.5, 5.5, n).astype(np.float32)
+            data[split]["2.5d_factor"] = factor
+            data[split]["joints_2.5d_image"] = joint3d * factor[:, None, None]
+            data[split]["action"] = [label for _, frames, label in videos for _ in range(frames)]
+            data[split]["camera_name"] = np.array(cameras)
+    return data
+
+
 @pytest.fixture(scope="session")
 def tiny_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The tiny demo dataset converted to every Parquet table (built once per test session); raw files in ``raw/``."""

@@ -57,6 +57,12 @@ def _convert_3dpw(args: argparse.Namespace) -> None:
     convert_3dpw(args.pkl, args.out)
 
 
+def _convert_motionbert(args: argparse.Namespace) -> None:
+    from pose3d.data.convert.motionbert import convert_motionbert
+
+    convert_motionbert(args.pkl, args.out, poses_3d=args.poses_3d)
+
+
 SUBJECTS_HELP = "subjects to convert, e.g. S1 S5 S6 S7 S8 S9 S11"
 POSES_3D_HELP = "poses_3d.parquet from `pose3d convert h36m` (frame counts and cameras)"
 
@@ -106,3 +112,12 @@ def register(commands: Any) -> None:
     pw.add_argument("--pkl", required=True, help="3DPW test pickle")
     pw.add_argument("--out", required=True, help="output Parquet file")
     pw.set_defaults(handler=_convert_3dpw)
+    mb = convert.add_parser(
+        "motionbert", help="MotionBERT's Human3.6M pickle -> poses_2d.parquet and motionbert_test.parquet"
+    )
+    mb.add_argument("--source", dest="pkl", required=True, help="h36m_sh_conf_cam_source_final.pkl")
+    mb.add_argument(
+        "--poses-3d", help=POSES_3D_HELP + "; trims each 2D track to its mocap, as load_h36m needs (optional)"
+    )
+    mb.add_argument("--out", type=nonempty, required=True, help="output folder")
+    mb.set_defaults(handler=_convert_motionbert)

@@ -35,6 +35,9 @@ COLUMN_TYPES: dict[str, tuple[str, Callable[[pa.DataType], bool]]] = {
     "width": ("integers", pa.types.is_integer),
     "height": ("integers", pa.types.is_integer),
     "valid": ("booleans", pa.types.is_boolean),
+    "source": ("text", _is_text),  # MotionBERT test table: the release's video name
+    "release_action": ("text", _is_text),  # ... the release's action label
+    "factor": ("floats", pa.types.is_floating),  # ... its 2.5D factor, millimetres per pixel
 }
 
 
@@ -70,10 +73,17 @@ def check_pose_table(path: str | Path, table: pa.Table, meta: Any) -> None:
             raise InputError(path, f"column {name!r} has {column.null_count} missing values")
         if name in ("width", "height") and len(column) and pc.min(column).as_py() <= 0:
             raise InputError(path, f"column {name!r} holds image sizes that are not positive")
+        if name == "factor" and not _finite_and_positive(column):
+            raise InputError(path, f"column {name!r} holds values that are not finite positive numbers")
     _check_finite(path, table, shapes)
     if SCORES in table.column_names and table.num_rows and pc.min(pc.list_flatten(table.column(SCORES))).as_py() < 0:
         negative = (coords_array(table, SCORES, shapes[SCORES]) < 0).any(axis=1)
         raise InputError(path, f"column {SCORES!r} has negative values in {int(negative.sum())} rows")
+
+
+def _finite_and_positive(column: pa.ChunkedArray) -> bool:
+    """Every value is a finite number above zero (NaN and infinity are not)."""
+    return len(column) == 0 or bool(pc.all(pc.and_(pc.is_finite(column), pc.greater(column, 0))).as_py())
 
 
 def _check_coordinates(path: str | Path, name: str, kind: pa.DataType, shape: Any, joints: int) -> None:

@@ -41,7 +41,7 @@ from bad_files import (
     write_zip,
 )
 from cdflib import cdfwrite
-from conftest import hp3d_data, pw3d_data, sh_file_name, write_cdf
+from conftest import hp3d_data, motionbert_data, pw3d_data, sh_file_name, write_cdf
 from workflow_helpers import yaml_bomb
 
 from pose3d.cli import main
@@ -170,6 +170,33 @@ def pw3d_data_with(edit: Callable[[dict], Any]) -> Callable[[Context], list[str]
         write_pickle(pkl, data)
 
     return pw3d(make)
+
+
+def motionbert(make: Callable[[Context, Path], Any]) -> Callable[[Context], list[str]]:
+    def argv(c: Context) -> list[str]:
+        pkl = c.tmp / "h36m_sh_conf_cam_source_final.pkl"
+        make(c, pkl)
+        return ["convert", "motionbert", "--source", str(pkl), "--out", f"{c.out}/motionbert"]
+
+    return argv
+
+
+def motionbert_data_with(edit: Callable[[dict], Any]) -> Callable[[Context], list[str]]:
+    """MotionBERT's pickle layout (tests/conftest.py) changed by ``edit``."""
+
+    def make(c: Context, pkl: Path) -> None:
+        data = motionbert_data(np.random.default_rng(0))
+        edit(data)
+        write_pickle(pkl, data)
+
+    return motionbert(make)
+
+
+def _second_block(data: dict) -> None:
+    """Move the test split's first row behind the second video (rows 10-19), so that its video is two blocks."""
+    test = data["test"]
+    order = np.r_[1:20, 0, 20:51]
+    data["test"] = {k: [v[i] for i in order] if isinstance(v, list) else v[order] for k, v in test.items()}
 
 
 def cdf(make: Callable[[Path], Any]) -> Callable[[Context], list[str]]:
@@ -485,6 +512,8 @@ HOSTILE = [
     Case("3dpw-payload-in-clip", pw3d(lambda c, p: write_pickle(p, {"clip_0": {"pos2d": RunsEval(c.marker)}})), "refusing to load builtins.eval"),
     Case("3dpw-python2-eval", pw3d(lambda c, p: p.write_bytes(python2_style_payload(c.marker))), "refusing to load builtins.eval"),
     Case("3dpw-protocol-0-subprocess", pw3d(lambda c, p: write_pickle(p, [RunsSubprocess(c.marker)], protocol=0)), "refusing to load subprocess.call"),
+    Case("motionbert-pickle-os-system", motionbert(lambda c, p: write_pickle(p, RunsShell(c.marker))), "h36m_sh_conf_cam_source_final.pkl: not a readable pickle of plain data (UnpicklingError: refusing to load posix.system"),
+    Case("motionbert-payload-in-split", motionbert(lambda c, p: write_pickle(p, {"train": {"source": ["s_01_act_02_subact_01_ca_01", RunsEval(c.marker)]}})), "refusing to load builtins.eval"),
     Case("2d-npz-positions-payload", detections(lambda c, p: write_npz(p, positions_2d=RunsShell(c.marker))), "refusing to load posix.system"),
     Case("2d-npz-nested-payload", positions(lambda c: {"S1": {"Walking 1": [RunsEval(c.marker)]}}), "refusing to load builtins.eval"),
     Case("2d-npz-metadata-payload", detections(lambda c, p: write_npz(p, positions_2d={}, metadata={"x": RunsSubprocess(c.marker)})), "refusing to load subprocess.call"),
@@ -668,6 +697,24 @@ READERS = [
     Case("3dpw-int-keys", pw3d(lambda c, p: write_pickle(p, {1: {}, 2: {}})), "keyed by name"),
     Case("3dpw-empty", pw3d(lambda c, p: write_pickle(p, {})), "expected a non-empty dictionary"),
     Case("3dpw-truncated", pw3d(lambda c, p: p.write_bytes(pickle.dumps(pw3d_data(np.random.default_rng(0)))[:80])), "not a readable pickle"),
+    # MotionBERT's Human3.6M pickle
+    Case("motionbert-list", motionbert(lambda c, p: write_pickle(p, [1, 2])), "the pickle should be a dictionary, found a list"),
+    Case("motionbert-missing-split", motionbert_data_with(lambda d: d.pop("test")), "missing split 'test' (has: train)"),
+    Case("motionbert-missing-key", motionbert_data_with(lambda d: d["test"].pop("2.5d_factor")), "split 'test': missing key '2.5d_factor'"),
+    Case("motionbert-missing-source", motionbert_data_with(lambda d: d["train"].pop("source")), "split 'train': missing key 'source'"),
+    Case("motionbert-joint-2d-list", motionbert_data_with(lambda d: d["train"].update(joint_2d=d["train"]["joint_2d"].tolist())), "split 'train': 'joint_2d' should be a numeric array, found a list"),
+    Case("motionbert-joint-2d-16-joints", motionbert_data_with(lambda d: d["test"].update(joint_2d=d["test"]["joint_2d"][:, :16])), "'joint_2d' should be (frames, 17, 2), found (51, 16, 2)"),
+    Case("motionbert-lengths-differ", motionbert_data_with(lambda d: d["test"]["source"].pop()), "split 'test': 'source' has 50 frames, 'joint_2d' has 51"),
+    Case("motionbert-factor-zero", motionbert_data_with(lambda d: d["test"]["2.5d_factor"].__setitem__(3, 0.0)), "'2.5d_factor' has values that are not positive"),
+    Case("motionbert-target-nan", motionbert_data_with(lambda d: d["test"]["joints_2.5d_image"].__setitem__((2, 5, 1), np.nan)), "split 'test': 'joints_2.5d_image' has non-finite values"),
+    Case("motionbert-confidence-negative", motionbert_data_with(lambda d: d["train"]["confidence"].__setitem__((4, 2), -1.0)), "split 'train' 'confidence': scores that are negative or not finite in 1 frames (first: frame 4)"),
+    Case("motionbert-camera-disagrees", motionbert_data_with(lambda d: d["test"]["camera_name"].__setitem__(0, "55011271")), "source 's_09_act_02_subact_01_ca_01' is camera 54138969 but camera_name says '55011271'"),
+    Case("motionbert-source-not-a-video", motionbert_data_with(lambda d: d["train"].update(source=["S1_Eating_2"] * 25)), "source 'S1_Eating_2' is not 's_<subject>_act_<action>_subact_<n>_ca_<camera>'"),
+    Case("motionbert-subject-without-mocap", motionbert_data_with(lambda d: d["train"].update(source=["s_02_act_04_subact_01_ca_01"] * 25, camera_name=["54138969"] * 25)), "subject S2 has no mocap"),
+    Case("motionbert-source-dictionaries", motionbert_data_with(lambda d: d["train"].update(source=[{}] * 25)), "split 'train': 'source' should hold names, found dict"),
+    Case("motionbert-huge-label", motionbert_data_with(lambda d: d["test"].update(action=["x" * 10**6] * 51)), "split 'test': 'action' holds a value of 1000000 characters"),
+    Case("motionbert-video-in-two-blocks", motionbert_data_with(_second_block), "split 'test': source 's_09_act_02_subact_01_ca_01' occurs in more than one block of rows"),
+    Case("motionbert-video-in-both-splits", motionbert_data_with(lambda d: d["train"].update(source=["s_09_act_02_subact_01_ca_01"] * 25, camera_name=["54138969"] * 25)), "source 's_09_act_02_subact_01_ca_01' is in split 'train' and 'test'"),
     # Human3.6M CDF
     Case("cdf-pose-reshaped", cdf(lambda p: write_cdf(p, np.zeros((20, 48)))), "'Pose' has shape (1, 20, 48), expected one record of (1, T, 96)"),
     Case("cdf-pose-joints", cdf(lambda p: write_cdf(p, np.zeros((10, 32, 3)))), "'Pose' has shape (1, 10, 32, 3)"),

@@ -5,4 +5,6 @@
 - :mod:`pose3d.data.convert.detections`: VideoPose3D-style 2D detection archives (e.g. CPN).
 - :mod:`pose3d.data.convert.stacked_hourglass`: Stacked-Hourglass h5 detections.
 - :mod:`pose3d.data.convert.hp3d` / :mod:`pose3d.data.convert.pw3d`: MPI-INF-3DHP and 3DPW test files.
+- :mod:`pose3d.data.convert.motionbert`: MotionBERT's Human3.6M pickle (Stacked Hourglass with confidences,
+  2.5D targets): a 2D table and the release's test-protocol table.
 """
