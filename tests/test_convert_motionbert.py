@@ -1,4 +1,4 @@
-"""MotionBERT's Human3.6M pickle -> the 2D table (joined to the CDF mocap) and the release's test table."""
+"""MotionBERT's Human3.6M pickle -> the 2D table (joined to the CDF mocap) and the release's test table and clips."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pose3d.data.camera import intrinsics
 from pose3d.data.convert.h36m import convert_positions
 from pose3d.data.convert.motionbert import RELEASE_SIZES, SEQUENCES, SUBJECT_COLUMNS, convert_motionbert, video_of
 from pose3d.data.h36m import rename_sequence
-from pose3d.data.loader import load_h36m
+from pose3d.data.loader import load_h36m, load_motionbert_test, release_clip_rows
 from pose3d.data.parquet_io import coords_array, read_table
 
 #: Mocap (file stem, frames) of the fixture's videos: S9 'Directions 1' is longer than its videos (10 frames),
@@ -183,6 +183,86 @@ def test_test_table_keeps_the_test_split_row_for_row(tmp_path: Path, pickle_file
     assert meta["units"]["target"].startswith("millimetres") and meta["target_vs_scaled_image_3d_max_mm"] < 1e-3
 
 
+def _release_split_clips(sources: list[str], frames: int) -> tuple[list[list[int]], list[bool]]:
+    """The release's ``split_clips`` with stride = frames, walked row by row as it is written, with the
+    deterministic spread (floor of linspace) in place of its random resampling."""
+    clips, resampled, saved, start, i = [], [], set(), 0, 0
+    while i < len(sources):
+        i += 1
+        if i - start == frames:
+            clips.append(list(range(start, i)))
+            resampled.append(False)
+            saved.add(sources[i - 1])
+            start += frames
+        if i == len(sources):
+            break
+        if sources[i] != sources[i - 1]:
+            if sources[i - 1] not in saved:
+                spread = np.linspace(0, i - start, num=frames, endpoint=False, dtype=int) + start
+                clips.append(spread.tolist())
+                resampled.append(True)
+                saved.add(sources[i - 1])
+            start = i
+    return clips, resampled
+
+
+def test_release_clip_rows_follow_split_clips() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        names = rng.choice(list("abcde"), size=rng.integers(1, 9))
+        lengths = rng.integers(1, 12, size=len(names))
+        sources = [str(n) for n, length in zip(names, lengths) for _ in range(length)]
+        frames = int(rng.integers(1, 8))
+        expected, flags = _release_split_clips(sources, frames)
+        rows, resampled = release_clip_rows(np.array(sources, dtype=object), frames)
+        assert rows.tolist() == expected and resampled.tolist() == flags, (sources, frames)
+
+
+def test_load_motionbert_test_cuts_the_release_clips(tmp_path: Path, pickle_file: tuple[Path, dict]) -> None:
+    pkl, data = pickle_file
+    convert_motionbert(pkl, tmp_path / "out")
+    test = data["test"]
+    clips = load_motionbert_test(tmp_path / "out" / "motionbert_test.parquet", frames=4)
+    # videos of 10, 10, 14, 6, 11 frames: 2 + 2 + 3 + 1 + 2 clips; tails dropped
+    starts = [0, 4, 10, 14, 20, 24, 28, 34, 40, 44]
+    assert clips.rows[:, 0].tolist() == starts and (np.diff(clips.rows, axis=1) == 1).all()
+    assert not clips.resampled.any() and len(clips) == 10
+    assert clips.scored.tolist() == [True] * 4 + [False] * 3 + [True] * 3  # s_09_act_05_subact_02 is not scored
+    assert clips.source[4] == "s_09_act_05_subact_02_ca_01" and clips.frame_action.tolist() == test["action"]
+    rows = clips.rows[9]  # S11, camera 60457274: 1000 x 1002
+    xy = test["joint_2d"][rows] / 1000 * 2 - [1, 1.002]
+    np.testing.assert_allclose(clips.inputs[9, ..., :2], xy, atol=1e-6)
+    np.testing.assert_array_equal(clips.inputs[9, ..., 2], test["confidence"][rows])
+    np.testing.assert_allclose(
+        clips.labels[9, ..., :2], test["joint3d_image"][rows, :, :2] / 1000 * 2 - [1, 1.002], atol=1e-6
+    )
+    np.testing.assert_allclose(clips.labels[9, ..., 2], test["joint3d_image"][rows, :, 2] / 1000 * 2, atol=1e-6)
+    np.testing.assert_array_equal(clips.targets[9], test["joints_2.5d_image"][rows])
+    np.testing.assert_array_equal(clips.factors[9], test["2.5d_factor"][rows])
+    assert clips.image_size[9].tolist() == [1000, 1002] and clips.image_size[2].tolist() == [1000, 1000]
+    # undoing the normalisation and scaling by the factor gives the target (the release's scoring path)
+    pixels = np.concatenate([(clips.labels[..., :2] + [1, 1.002]) * 500, clips.labels[..., 2:] * 500], axis=-1)
+    np.testing.assert_allclose(pixels[9] * clips.factors[9][:, None, None], clips.targets[9], rtol=1e-5, atol=1e-2)
+
+    # 12 frames: the 10- and 6-frame videos are spread over one clip each, the last (11 frames) gets none
+    short = load_motionbert_test(tmp_path / "out" / "motionbert_test.parquet", frames=12)
+    assert short.resampled.tolist() == [True, True, False, True]
+    np.testing.assert_array_equal(short.rows[0], np.floor(np.linspace(0, 10, 12, endpoint=False)))
+    with pytest.raises(ValueError, match="positive whole number"):
+        load_motionbert_test(tmp_path / "out" / "motionbert_test.parquet", frames=0)
+
+
+def test_a_table_of_one_short_video_has_no_release_clip(tmp_path: Path) -> None:
+    data = motionbert_data(np.random.default_rng(2))
+    keep = np.flatnonzero(np.asarray(data["test"]["source"]) == "s_11_act_02_subact_02_ca_02")  # 6 frames
+    data["test"] = {k: [v[i] for i in keep] if isinstance(v, list) else v[keep] for k, v in data["test"].items()}
+    (tmp_path / "short.pkl").write_bytes(pickle.dumps(data))
+    convert_motionbert(tmp_path / "short.pkl", tmp_path / "short")
+    assert len(load_motionbert_test(tmp_path / "short" / "motionbert_test.parquet", 6)) == 1
+    with pytest.raises(InputError, match="no clip of 7 frames: the table's only video is shorter"):
+        load_motionbert_test(tmp_path / "short" / "motionbert_test.parquet", 7)
+
+
 def test_command_line(tmp_path: Path, pickle_file: tuple[Path, dict], mocap: Path) -> None:
     out = tmp_path / "motionbert"
     assert (
@@ -207,3 +287,19 @@ def test_confidence_as_a_column_or_missing(tmp_path: Path) -> None:
     convert_motionbert(tmp_path / "b.pkl", tmp_path / "b")
     table, meta = read_table(tmp_path / "b" / "poses_2d.parquet")
     assert (coords_array(table, "scores", [17]) == 1.0).all() and meta["scores_source"] == "none (1.0)"
+
+
+def test_test_table_check_refuses_a_bad_factor(tmp_path: Path, pickle_file: tuple[Path, dict]) -> None:
+    import pyarrow as pa
+
+    from pose3d.data.parquet_io import write_table
+
+    convert_motionbert(pickle_file[0], tmp_path / "out")
+    table, _ = read_table(tmp_path / "out" / "motionbert_test.parquet")
+    factor = table.column("factor").to_numpy().copy()
+    for bad in (0.0, np.nan, np.inf):
+        factor[7] = bad
+        edited = table.set_column(table.column_names.index("factor"), "factor", pa.array(factor))
+        write_table(edited, tmp_path / "bad.parquet")
+        with pytest.raises(InputError, match="column 'factor' holds values that are not finite positive numbers"):
+            load_motionbert_test(tmp_path / "bad.parquet", 4)

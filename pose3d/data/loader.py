@@ -16,7 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pose3d.core.errors import InputError
+from pose3d.core.numbers import is_whole
 from pose3d.data.camera import intrinsics, normalize_screen, to_camera_frame
+from pose3d.data.convert.motionbert import RELEASE_EXCLUDED
 from pose3d.data.convert.pose_tables import Runs, find_runs, read_mocap, read_pose_table
 from pose3d.data.parquet_io import coords_array
 from pose3d.data.skeleton import H36M_16, H36M_17, H36M_32, to_layout
@@ -266,3 +268,113 @@ def _external_clips(
         clip_starts=clips.starts,
         intrinsics=calib.astype(np.float32),
     )
+
+
+@dataclass
+class ReleaseClips:
+    """Human3.6M test clips as MotionBERT's and MotionAGFormer's evaluation cuts them (:func:`load_motionbert_test`)."""
+
+    inputs: np.ndarray  # (C, F, 17, 3) float32: x, y screen-normalised by the frame's camera, then the confidence
+    labels: np.ndarray  # (C, F, 17, 3) float32: joint3d_image normalised as the release loads it (z / width * 2)
+    targets: np.ndarray  # (C, F, 17, 3) float32: joints_2.5d_image, millimetres (what the release scores against)
+    factors: np.ndarray  # (C, F) float32: 2.5D factor of each frame, millimetres per pixel
+    rows: np.ndarray  # (C, F) int64: table row of each clip frame (= the release's index into its test arrays)
+    image_size: np.ndarray  # (C, 2) float32: width, height at the clip's first frame (the release denormalises by it)
+    source: np.ndarray  # (C,) str: the clip's video, e.g. 's_09_act_02_subact_01_ca_01'
+    scored: np.ndarray  # (C,) bool: False for the videos of the three recordings the release never scores
+    resampled: np.ndarray  # (C,) bool: clip of a video shorter than F frames, its frames spread over F (see below)
+    frame_action: np.ndarray  # (N,) str: release action label of every table row (the release averages per label)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def load_motionbert_test(path: str | Path, frames: int) -> ReleaseClips:
+    """The test table of ``pose3d convert motionbert`` cut into the release's evaluation clips of ``frames`` frames.
+
+    The release (MotionBERT ``lib/utils/utils_data.py::split_clips(vid_list, n_frames, data_stride)``, called
+    with the per-frame ``source`` list and ``data_stride = n_frames`` for the test set; MotionAGFormer the same)
+    walks the rows in file order; a *video* is a maximal run of rows with the same ``source``. For a video of
+    rows ``[b, e)``:
+
+    - it yields the clips ``[b + k * n, b + k * n + n)`` for k = 0, 1, ... while ``b + k * n + n <= e``:
+      non-overlapping, from the video's first frame; the tail of fewer than n frames after the last full
+      clip is dropped (never scored);
+    - a video with no full clip (``e - b < n``) yields one clip of n indices spread over its frames, but
+      only when another video follows it (the release checks at the boundary to the next row; the last
+      video of the table gets no clip) and only when no earlier video of the same name has yielded a clip.
+      The release draws those indices at random (``resample(..., randomness=True)``); here they are
+      ``floor(linspace(b, e, n, endpoint=False))`` and the clip is flagged in ``resampled``. On Human3.6M's
+      test set with n = 243 or less no video is that short, so no clip is resampled.
+
+    Clips never cross videos. Each frame lies in at most one clip. ``inputs`` are what the release feeds
+    the model (x, y divided by the release's width, minus [1, height / width], and the confidence);
+    ``labels`` what its test loader returns. Scoring (``train.py::evaluate``), for a later step: undo the
+    normalisation of a prediction with ``image_size`` (x, y: ``(p + [1, h / w]) * w / 2``; z: ``p * w /
+    2``), multiply by ``factors``, subtract the root joint (0) from prediction and ``targets`` alike,
+    compute MPJPE (and P-MPJPE) per frame; skip clips with ``scored`` False; average each frame over the
+    clips holding it, group the frames by ``frame_action`` (frames whose error is exactly 0 are dropped
+    by the release), take each action's mean and then the mean over actions.
+    """
+    if not is_whole(frames) or frames < 1:
+        raise ValueError(f"frames must be a positive whole number, got {frames!r}")
+    columns = ["source", "release_action", "width", "height", "factor", "keypoints", "scores", "target", "image_3d"]
+    table, meta = read_pose_table(path, columns)
+    if meta.get("layout") != H36M_17.name:
+        raise InputError(path, f"expected the {H36M_17.name} joint layout, table has {meta.get('layout')!r}")
+    if table.num_rows == 0:
+        raise InputError(path, "table has no rows")
+    sources = table.column("source").to_numpy(zero_copy_only=False)
+    rows, resampled = release_clip_rows(sources, frames)
+    if len(rows) == 0:
+        raise InputError(path, f"no clip of {frames} frames: the table's only video is shorter")
+    size = np.stack([table.column(name).to_numpy() for name in ("width", "height")], axis=1).astype(np.float32)
+    width, height = size[:, :1], size[:, 1:]
+    scores = coords_array(table, "scores", meta["shapes"]["scores"])
+    inputs = np.concatenate(
+        [
+            normalize_screen(coords_array(table, "keypoints", meta["shapes"]["keypoints"]), width, height),
+            scores[..., None],
+        ],
+        axis=-1,
+    )
+    image_3d = coords_array(table, "image_3d", meta["shapes"]["image_3d"])
+    labels = np.concatenate(
+        [normalize_screen(image_3d[..., :2], width, height), image_3d[..., 2:] / width[..., None] * 2], axis=-1
+    )
+    source = sources[rows[:, 0]]
+    return ReleaseClips(
+        inputs=inputs[rows],
+        labels=labels[rows],
+        targets=coords_array(table, "target", meta["shapes"]["target"])[rows],
+        factors=table.column("factor").to_numpy().astype(np.float32)[rows],
+        rows=rows,
+        image_size=size[rows[:, 0]],
+        source=source,
+        scored=np.array([name[: -len("_ca_01")] not in RELEASE_EXCLUDED for name in source], dtype=bool),
+        resampled=resampled,
+        frame_action=table.column("release_action").to_numpy(zero_copy_only=False),
+    )
+
+
+def release_clip_rows(sources: np.ndarray, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """(C, frames) row indices of the clips the release's ``split_clips(sources, frames, frames)`` cuts, and (C,)
+    whether each was resampled (see :func:`load_motionbert_test` for the rule)."""
+    n = len(sources)
+    change = np.flatnonzero(sources[1:] != sources[:-1]) + 1
+    begins, ends = np.concatenate([[0], change]), np.concatenate([change, [n]])
+    clips, resampled, saved = [], [], set()
+    for begin, end in zip(begins.tolist(), ends.tolist()):
+        name = sources[begin]
+        starts = np.arange(begin, end - frames + 1, frames)
+        if len(starts):
+            clips.append(starts[:, None] + np.arange(frames))
+            resampled.append(np.zeros(len(starts), dtype=bool))
+            saved.add(name)
+        elif end < n and name not in saved:
+            clips.append(begin + np.linspace(0, end - begin, frames, endpoint=False).astype(np.int64)[None])
+            resampled.append(np.ones(1, dtype=bool))
+            saved.add(name)
+    if not clips:
+        return np.zeros((0, frames), dtype=np.int64), np.zeros(0, dtype=bool)
+    return np.concatenate(clips).astype(np.int64), np.concatenate(resampled)
