@@ -83,7 +83,7 @@ def test_unknown_model_is_one_error_wherever_the_name_comes_from() -> None:
 def test_the_cli_offers_the_registry() -> None:
     done = subprocess.run([sys.executable, "-m", "pose3d.cli", "train", "--help"], capture_output=True, text=True)
     listed = re.search(r"--model \{([^}]*)\}", done.stdout)
-    assert listed and listed[1].split(",") == list(MODELS)
+    assert listed and "".join(listed[1].split()).split(",") == list(MODELS)
 
 
 def test_registry_imports_no_torch() -> None:

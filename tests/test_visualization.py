@@ -56,8 +56,8 @@ def results(tiny_tables: dict[str, Path], tmp_path_factory: pytest.TempPathFacto
     run = settings("linear")
     evaluate_mean_pose(
         **paths,
-        train_subjects=run["train_subjects"],
-        test_subjects=run["test_subjects"],
+        train_subjects=list(run.train_subjects),
+        test_subjects=list(run.test_subjects),
         input_2d="cpn",
         out=root / "eval/mean_pose-cpn.parquet",
     )
