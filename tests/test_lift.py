@@ -24,6 +24,7 @@ from pose3d.data.loader import load_h36m
 from pose3d.data.parquet_io import coords_array, read_metadata, write_table
 from pose3d.evaluation.evaluate import evaluate
 from pose3d.evaluation.metrics import mpjpe
+from pose3d.models import build, get
 from pose3d.models.predict import root_relative
 from pose3d.training.loop import train
 
@@ -313,3 +314,31 @@ def test_an_unwritable_output_fails_before_anything_is_written(
     err = capsys.readouterr().err
     assert err == f"pose3d: error: {tmp_path / 'out/poses_3d.npz'}: is a folder; cannot write the output file there\n"
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["poses_3d.npz"]
+
+
+def test_motionagformer_lifts_with_the_detectors_confidences(scene: Scene, tmp_path: Path) -> None:
+    """A model that reads confidences gets the detector's scores: lifting the same keypoints with other
+    scores gives other poses, and the tracks carry the scores (0 where a keypoint was filled in)."""
+    from pose3d.lifting.lift import lift_keypoints
+    from pose3d.runs import Checkpoint
+
+    torch.manual_seed(0)
+    options = {"size": "xs", "n_layers": 1, "dim_feat": 16, "dim_rep": 16}
+    network = build("motionagformer", **options)
+    checkpoint = tmp_path / "mag.pt"
+    spec = get("motionagformer")
+    Checkpoint("motionagformer", spec.options(options), network.state_dict(), "coco", (27, 0)).save(checkpoint)
+    person = _person(scene)
+    sure = coco_json(tmp_path / "sure.json", [person])
+    unsure_scores = person.keypoints.copy()
+    unsure_scores[:, :, 2] = 0.3
+    unsure_scores[5, 0, 2] = 0.0  # the nose missed once (no score above --min-score 0): filled in, confidence 0
+    unsure = coco_json(tmp_path / "unsure.json", [Person(person.frames, unsure_scores)])
+    lifted = {
+        name: lift_keypoints(checkpoint, path, image_size=scene.size)
+        for name, path in (("sure", sure), ("unsure", unsure))
+    }
+    assert lifted["sure"].people[0].scores.min() == 1.0
+    scores = lifted["unsure"].people[0].scores
+    assert scores[5, 9] == 0.0 and np.allclose(np.delete(scores.ravel(), 5 * 17 + 9), 0.3)  # nose = Neck/Nose (9)
+    assert not np.allclose(lifted["sure"].positions, lifted["unsure"].positions, atol=1e-4)

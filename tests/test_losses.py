@@ -110,3 +110,29 @@ def test_reprojection_loss_matches_numpy_camera(sequence: torch.Tensor) -> None:
 def test_reprojection_loss_rejects_bad_intrinsics(sequence: torch.Tensor) -> None:
     with pytest.raises(ValueError, match="intrinsics"):
         losses.reprojection_loss(sequence, sequence[..., :2], torch.zeros(2, 9))
+
+
+def test_n_mpjpe_ignores_scale_and_mpjpe_does_not(sequence: torch.Tensor) -> None:
+    assert losses.n_mpjpe_loss(sequence * 1.7, sequence).item() == pytest.approx(0.0, abs=1e-12)
+    assert losses.mpjpe_loss(sequence * 1.7, sequence).item() > 0.1
+    shifted = sequence + torch.tensor([0.1, 0.0, 0.0], dtype=sequence.dtype)
+    assert losses.n_mpjpe_loss(shifted, sequence).item() > 0.0  # a shift is no scale
+
+
+def test_velocity_loss_sees_motion_not_offsets(sequence: torch.Tensor) -> None:
+    offset = sequence + torch.tensor([0.5, -0.2, 0.3], dtype=sequence.dtype)
+    assert losses.velocity_loss(offset, sequence).item() == pytest.approx(0.0, abs=1e-12)
+    still = sequence[:, :1].expand_as(sequence)
+    step = torch.linalg.vector_norm(sequence[:, 1:] - sequence[:, :-1], dim=-1).mean()
+    assert losses.velocity_loss(still, sequence).item() == pytest.approx(step.item())
+
+
+def test_motionagformer_loss_is_its_weighted_sum(sequence: torch.Tensor) -> None:
+    pred = sequence * 0.9 + 0.01
+    total = losses.compute_loss(pred, sequence, sequence[..., :2], None, "mpjpe_nmpjpe_velocity")
+    parts = (
+        losses.mpjpe_loss(pred, sequence),
+        losses.n_mpjpe_loss(pred, sequence),
+        losses.velocity_loss(pred, sequence),
+    )
+    assert total.item() == pytest.approx((parts[0] + 0.5 * parts[1] + 20 * parts[2]).item())

@@ -1,4 +1,4 @@
-"""The five models: release sizes, shapes, determinism, and the graph behaviour each one relies on."""
+"""The registered models: release sizes, shapes, determinism, and the graph behaviour each one relies on."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ RELEASED_SIZES = {
     "semgcn_nonlocal": 434_703,
     "tgraphnet": 3_983_146,
     "tgraphnet_traj": 3_983_146,
+    "motionagformer": 2_241_531,  # size XS; every size is checked against the official code in test_motionagformer
 }
 #: The earlier TGraphNet release behind the published numbers (temporal kernel 5), with the unused 48x48 matrix.
 RELEASED_KERNEL5_WITH_UNUSED = 4_935_722
@@ -31,12 +32,21 @@ def count(model: torch.nn.Module) -> int:
 
 def sample_input(name: str, batch: int = 2, seed: int = 0) -> torch.Tensor:
     spec = MODELS[name]
-    shape = (batch, spec.num_joints, 2) if spec.frames == 1 else (batch, spec.frames, spec.num_joints, 2)
+    joints = (spec.num_joints, spec.input_channels)
+    shape = (batch, *joints) if not spec.temporal else (batch, spec.frames, *joints)
     return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
 
 
+#: Narrow widths per family, so each test network builds and runs in well under a second.
+SMALL = {
+    "tgraphnet": SMALL_TGRAPHNET,
+    "tgraphnet_traj": SMALL_TGRAPHNET,
+    "motionagformer": {"n_layers": 2, "dim_feat": 16},
+}
+
+
 def small(name: str, **options: object) -> torch.nn.Module:
-    return build(name, **(SMALL_TGRAPHNET if name.startswith("tgraphnet") else {}), **options)
+    return build(name, **SMALL.get(name, {}), **options)
 
 
 @pytest.mark.parametrize("name", sorted(RELEASED_SIZES))
@@ -52,7 +62,7 @@ def test_tgraphnet_kernel5_size_differs_from_facts_by_the_unused_matrix() -> Non
 def test_output_shape(name: str) -> None:
     spec = MODELS[name]
     out = small(name).eval()(sample_input(name, batch=3))
-    expected = (3, spec.num_joints, 3) if spec.frames == 1 else (3, spec.frames, spec.num_joints, 3)
+    expected = (3, spec.num_joints, 3) if not spec.temporal else (3, spec.frames, spec.num_joints, 3)
     assert out.shape == expected
     assert torch.isfinite(out).all()
 

@@ -14,14 +14,16 @@ from typing import Any
 import pytest
 import torch
 
+from pose3d.core.errors import InputError
 from pose3d.models.motionagformer import (
     SIZES,
     MotionAGFormer,
     chain_adjacency,
     normalize_digraph,
-    release_state_dict,
     spatial_adjacency,
 )
+from pose3d.runs import Checkpoint
+from pose3d.runs.release import import_checkpoint
 
 DATA = Path(__file__).parent / "data" / "motionagformer"
 REFERENCE: dict[str, Any] = json.loads((DATA / "reference.json").read_text())
@@ -72,11 +74,21 @@ def test_outputs_equal_the_official_ones(case: str, mode: str) -> None:
     torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5 * expected.abs().max().item())
 
 
-def test_a_released_checkpoint_loads_without_renaming() -> None:
-    weights = official_weights(load("xs"))
-    checkpoint = {"epoch": 60, "model": {f"module.{k}": v for k, v in weights.items()}}
-    model = MotionAGFormer(**REFERENCE["cases"]["xs"]["options"])
-    model.load_state_dict(release_state_dict(checkpoint), strict=True)
+def test_a_released_checkpoint_imports_and_predicts_the_official_outputs(tmp_path: Path) -> None:
+    """``pose3d import-checkpoint`` of a release-layout file (weights under ``model``, DataParallel's
+    ``module.`` prefixes): the size is read from the weights, and the imported model gives the official outputs."""
+    stored = load("xs")
+    release = tmp_path / "best_epoch.pth.tr"
+    torch.save({"epoch": 60, "model": {f"module.{k}": v for k, v in official_weights(stored).items()}}, release)
+    layers = REFERENCE["cases"]["xs"]["options"]["n_layers"]
+    with pytest.raises(InputError, match=rf"checkpoint has n_layers {layers}, dim_feat 64, dim_in 3, n_frames 27"):
+        import_checkpoint(release, "motionagformer", tmp_path / "ours.pt", size="s", n_layers=layers)
+    import_checkpoint(release, "motionagformer", tmp_path / "ours.pt", size="xs", n_layers=layers)
+    saved = Checkpoint.load(tmp_path / "ours.pt")
+    assert saved.options["size"] == "xs" and saved.window == (27, 0) and saved.meta["epoch"] == 60.0
+    with torch.no_grad():
+        out = saved.network()(stored["input"])
+    torch.testing.assert_close(out, stored["output"], rtol=1e-5, atol=1e-5 * stored["output"].abs().max().item())
 
 
 def test_graphs_equal_the_official_ones() -> None:

@@ -51,9 +51,8 @@ class RunSettings:
 
     def test_window(self) -> tuple[int, int]:
         """(scored frames, padding each side) of the windows test clips are cut into."""
-        if not self.spec.temporal:
-            return 1, 0
-        assert self.recipe.test_chunk is not None and self.recipe.test_pad is not None
+        if self.recipe.test_chunk is None or self.recipe.test_pad is None:
+            return self.spec.test_window(self.recipe.model_options)
         return self.recipe.test_chunk, self.recipe.test_pad
 
     def replace(self, **changes: Any) -> RunSettings:

@@ -125,7 +125,8 @@ def lift_keypoints(
     )
     predictor = Predictor.from_checkpoint(saved, device, flip)
     started = time.perf_counter()
-    pred = predictor.keypoints(normalised, clip_starts)
+    scores = to_layout(np.concatenate([t.scores for t in people])[..., None], H36M_17.name, spec.layout)[..., 0]
+    pred = predictor.keypoints(normalised, clip_starts, scores.astype(np.float32))
     seconds = time.perf_counter() - started
     return Lifted(
         model=name,

@@ -24,6 +24,7 @@ class Track:
     id: int  # the detector's track id (shared by its segments), or the order of first appearance when pose3d linked
     frames: np.ndarray  # (T,) frame numbers, first to last detection, consecutive
     keypoints: np.ndarray  # (T, 17, 2) float64 pixels
+    scores: np.ndarray  # (T, 17) the detector's keypoint scores; 0 where a keypoint was missing and filled
     detected: np.ndarray  # (T,) bool: the person was detected in that frame
     filled: int  # keypoints (per joint and frame) filled by interpolation, undetected frames included
     confidence: float  # sum of the detection scores
@@ -67,13 +68,15 @@ def link(frames: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     return ids
 
 
-def _fill(detections: Detections, rows: np.ndarray, keypoints: np.ndarray, track: int) -> Track:
+def _fill(detections: Detections, rows: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, track: int) -> Track:
     """One track's keypoints on every frame from its first to its last detection, gaps interpolated."""
     order = rows[np.argsort(detections.score[rows], kind="stable")]  # the best detection of a frame wins
     first, last = detections.frame[rows].min(), detections.frame[rows].max()
     frames = np.arange(first, last + 1)
     dense = np.full((len(frames), keypoints.shape[1], 2), np.nan)
     dense[detections.frame[order] - first] = keypoints[order]
+    dense_scores = np.zeros((len(frames), keypoints.shape[1]))
+    dense_scores[detections.frame[order] - first] = np.where(np.isnan(keypoints[order, :, 0]), 0.0, scores[order])
     detected = np.zeros(len(frames), dtype=bool)
     detected[detections.frame[rows] - first] = True
     missing = np.isnan(dense[..., 0])
@@ -89,6 +92,7 @@ def _fill(detections: Detections, rows: np.ndarray, keypoints: np.ndarray, track
         id=track,
         frames=frames,
         keypoints=dense,
+        scores=dense_scores,
         detected=detected,
         filled=int(missing.sum()),
         confidence=float(detections.score[rows].sum()),
@@ -111,7 +115,7 @@ def tracks(detections: Detections, keypoints: np.ndarray, min_score: float) -> l
     else:
         ids[seen] = link(detections.frame[seen], positions[seen])
     found = [
-        _fill(detections, rows, positions, int(t))
+        _fill(detections, rows, positions, keypoints[..., 2], int(t))
         for t in np.unique(ids[seen])
         for rows in _segments(detections.frame, np.flatnonzero(seen & (ids == t)))
     ]

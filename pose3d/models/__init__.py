@@ -16,4 +16,4 @@ __all__ = ["MODELS", "ModelSpec", "UnknownModel", "build", "get"]
 def build(name: str, **options: Any) -> Any:
     """Construct model ``name`` (an ``nn.Module``) with release defaults overridden by ``options``."""
     spec = get(name)
-    return spec.network_class()(**spec.network_args, **spec.options(options))
+    return spec.network_class()(**spec.network_args, **spec.network_options(spec.options(options)))

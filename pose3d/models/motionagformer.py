@@ -8,7 +8,7 @@ links each frame of a joint to its ``neighbour_num`` most similar frames (dot pr
 Inputs (B, T, 17, 3) hold (x, y, confidence) per joint in Human3.6M-17 order; outputs are (B, T, 17, 3),
 one pose per input frame. T must be ``n_frames``: the temporal GCN's batch norm has a channel per frame.
 Parameter names, module order and initialisation equal the release's (the same seed gives the same
-weights), so its checkpoints load with :func:`release_state_dict` and ``load_state_dict(strict=True)``.
+weights), so its checkpoints load with ``load_state_dict(strict=True)`` (``pose3d import-checkpoint``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+
+from pose3d.core.errors import InputError
+from pose3d.models.registry import MOTIONAGFORMER_SIZES
 
 #: Joints each Human3.6M-17 joint aggregates from in the release's spatial GCN (row i of the adjacency).
 #: Directed as released: the thorax (8) hears neither shoulder (11, 14), the pelvis (0) not the left hip (4),
@@ -45,38 +49,8 @@ NEIGHBOURS: dict[int, tuple[int, ...]] = {
 }
 JOINTS = len(NEIGHBOURS)
 
-_COMMON: dict[str, Any] = {
-    "dim_in": 3,
-    "dim_rep": 512,
-    "dim_out": 3,
-    "mlp_ratio": 4.0,
-    "act_layer": "gelu",
-    "attn_drop": 0.0,
-    "drop": 0.0,
-    "drop_path": 0.0,
-    "use_layer_scale": True,
-    "layer_scale_init_value": 1e-5,
-    "use_adaptive_fusion": True,
-    "num_heads": 8,
-    "qkv_bias": False,
-    "qk_scale": None,
-    "hierarchical": False,
-    "num_joints": 17,
-    "use_temporal_similarity": True,
-    "temporal_connection_len": 1,
-    "use_tcn": False,
-    "graph_only": False,
-    "neighbour_num": 2,
-}
-
-#: Options of the released Human3.6M models (configs/h36m): XS 27 frames (2.2 M parameters),
-#: S 81 frames (4.8 M), B 243 frames (11.7 M), L 243 frames (19.0 M).
-SIZES: dict[str, dict[str, Any]] = {
-    "xs": {**_COMMON, "n_layers": 12, "dim_feat": 64, "n_frames": 27},
-    "s": {**_COMMON, "n_layers": 26, "dim_feat": 64, "n_frames": 81},
-    "b": {**_COMMON, "n_layers": 16, "dim_feat": 128, "n_frames": 243},
-    "l": {**_COMMON, "n_layers": 26, "dim_feat": 128, "n_frames": 243},
-}
+#: Options of the released Human3.6M models, by size (the registry's entry holds them).
+SIZES = MOTIONAGFORMER_SIZES
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"gelu": nn.GELU, "relu": nn.ReLU}
 
@@ -116,10 +90,29 @@ class BlockOptions:
         )
 
 
-def release_state_dict(checkpoint: Mapping[str, Any]) -> dict[str, torch.Tensor]:
-    """The weights of a released checkpoint (``{"model": ...}``, saved through DataParallel), unprefixed."""
-    weights = checkpoint.get("model", checkpoint)
-    return {k.removeprefix("module."): v for k, v in weights.items()}
+def _size_of(state: Mapping[str, torch.Tensor]) -> dict[str, int]:
+    """Layers, feature width and window a state dict was trained with, read from its shapes."""
+    found: dict[str, int] = {"n_layers": len({key.split(".")[1] for key in state if key.startswith("layers.")})}
+    embed = state.get("joints_embed.weight")
+    if embed is not None and embed.ndim == 2:
+        found["dim_feat"], found["dim_in"] = int(embed.shape[0]), int(embed.shape[1])
+    frames = state.get("layers.0.graph_temporal.mixer.batch_norm.weight")  # one channel per frame
+    if frames is not None and frames.ndim == 1:
+        found["n_frames"] = int(frames.shape[0])
+    return found
+
+
+def prepare_release(path: Path, state: dict[str, torch.Tensor], options: dict[str, Any], spec: Any) -> dict:
+    """Released weights checked against the size asked for (before a network of the wrong size is built):
+    the size is read from the weights, and a mismatch names the size (or option) to set."""
+    found = _size_of(state)
+    differ = {key: value for key, value in found.items() if options.get(key) != value}
+    if differ:
+        sizes = [name for name, preset in SIZES.items() if all(preset[k] == v for k, v in found.items())]
+        what = ", ".join(f"{key} {value}" for key, value in found.items())
+        fix = f"--size {sizes[0]}" if sizes else ", ".join(f"{key}: {value}" for key, value in differ.items())
+        raise InputError(path, f"checkpoint has {what}; set {fix}")
+    return state
 
 
 def spatial_adjacency() -> torch.Tensor:

@@ -39,7 +39,10 @@ class Recipe:
     ``lr_decay_every`` counts steps or epochs as ``lr_decay_unit`` says; ``samples_per_epoch`` None
     means every training sample. Windowed recipes cut training clips into windows of ``window_chunk``
     frames padded by ``window_pad`` each side, and test clips likewise (``test_chunk``, ``test_pad``);
-    single-frame recipes leave those None. ``root_start``: where a trajectory model's root head starts.
+    single-frame recipes leave those None, and so do models that predict every frame of their window
+    (:meth:`pose3d.models.spec.ModelSpec.train_window`). ``root_start``: where a trajectory model's root
+    head starts. ``flip``: mirrored training clips (half of them, chosen at random) and flip test-time
+    augmentation, as MotionAGFormer's release does.
     """
 
     epochs: int
@@ -61,9 +64,10 @@ class Recipe:
     test_chunk: int | None = None
     test_pad: int | None = None
     root_start: str | None = None
+    flip: bool | None = None
 
     #: Keys a recipe may leave out (written only when set).
-    OPTIONAL: ClassVar[tuple[str, ...]] = ("window_chunk", "window_pad", "test_chunk", "test_pad", "root_start")
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("window_chunk", "window_pad", "test_chunk", "test_pad", "root_start", "flip")
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Recipe:
@@ -126,6 +130,27 @@ PAPER: dict[str, dict[str, Any]] = {
     },
 }
 
+#: MotionAGFormer as released (configs/h36m, the same for every size): AdamW at 5e-4, weight decay 0.01, the
+#: learning rate times 0.99 every epoch, batches of 16 clips, 60 epochs, MPJPE + 0.5 N-MPJPE + 20 x velocity,
+#: flip augmentation in training and test. Clips are the model's window (27, 81 or 243 frames by size).
+PAPER["motionagformer"] = {
+    "optimizer": "adamw",
+    "lr": 5e-4,
+    "weight_decay": 0.01,
+    "amsgrad": False,
+    "lr_gamma": 0.99,
+    "lr_decay_every": 1,
+    "lr_decay_unit": "epoch",
+    "batch_size": 16,
+    "grad_clip": None,
+    "loss": "mpjpe_nmpjpe_velocity",
+    "samples_per_epoch": None,
+    "compile": True,
+    "flip": True,
+    "epochs": 60,
+    "model_options": {"size": "xs"},
+}
+
 #: Per-model changes that turn a paper recipe into the demo one.
 _DEMO_CHANGES: dict[str, dict[str, Any]] = {
     "linear": {"epochs": 5, "samples_per_epoch": 25_000, "lr_decay_every": 100},
@@ -138,6 +163,11 @@ _DEMO_CHANGES: dict[str, dict[str, Any]] = {
         "batch_size": 16,
         "root_start": "train_mean",
         "model_options": {"channels": 32},
+    },
+    "motionagformer": {
+        "epochs": 6,
+        "samples_per_epoch": 1_200,
+        "model_options": {"size": "xs", "n_layers": 4, "dim_feat": 32, "dim_rep": 128},
     },
 }
 

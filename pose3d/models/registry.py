@@ -54,6 +54,69 @@ _TGRAPHNET_RELEASE = ReleaseImport(
     ),
     prepare="pose3d.models.tgraphnet:prepare_release",
 )
+_MOTIONAGFORMER_COMMON = {
+    "dim_in": 3,
+    "dim_rep": 512,
+    "dim_out": 3,
+    "mlp_ratio": 4.0,
+    "act_layer": "gelu",
+    "attn_drop": 0.0,
+    "drop": 0.0,
+    "drop_path": 0.0,
+    "use_layer_scale": True,
+    "layer_scale_init_value": 1e-5,
+    "use_adaptive_fusion": True,
+    "num_heads": 8,
+    "qkv_bias": False,
+    "qk_scale": None,
+    "hierarchical": False,
+    "num_joints": 17,
+    "use_temporal_similarity": True,
+    "temporal_connection_len": 1,
+    "use_tcn": False,
+    "graph_only": False,
+    "neighbour_num": 2,
+}
+#: MotionAGFormer's released Human3.6M sizes (configs/h36m): XS 27 frames (2.2 M parameters), S 81 frames
+#: (4.8 M), B 243 frames (11.7 M), L 243 frames (19.0 M).
+MOTIONAGFORMER_SIZES = MappingProxyType(
+    {
+        "xs": MappingProxyType({**_MOTIONAGFORMER_COMMON, "n_layers": 12, "dim_feat": 64, "n_frames": 27}),
+        "s": MappingProxyType({**_MOTIONAGFORMER_COMMON, "n_layers": 26, "dim_feat": 64, "n_frames": 81}),
+        "b": MappingProxyType({**_MOTIONAGFORMER_COMMON, "n_layers": 16, "dim_feat": 128, "n_frames": 243}),
+        "l": MappingProxyType({**_MOTIONAGFORMER_COMMON, "n_layers": 26, "dim_feat": 128, "n_frames": 243}),
+    }
+)
+_FLAG = {"type": "boolean"}
+_POSITIVE = {"$ref": "#/$defs/positive"}
+_MOTIONAGFORMER_OPTIONS = _options(
+    size={"type": "string", "enum": list(MOTIONAGFORMER_SIZES)},
+    n_layers=_COUNT,
+    dim_in={"type": "integer", "enum": [2, 3]},
+    dim_feat=_COUNT,
+    dim_rep=_COUNT,
+    dim_out={"type": "integer", "enum": [3]},
+    mlp_ratio=_POSITIVE,
+    act_layer={"type": "string", "enum": ["gelu", "relu"]},
+    attn_drop=_DROPOUT,
+    drop=_DROPOUT,
+    drop_path=_DROPOUT,
+    use_layer_scale=_FLAG,
+    layer_scale_init_value=_POSITIVE,
+    use_adaptive_fusion=_FLAG,
+    num_heads=_COUNT,
+    qkv_bias=_FLAG,
+    qk_scale={"type": ["number", "null"], "exclusiveMinimum": 0},
+    hierarchical=_FLAG,
+    num_joints={"type": "integer", "enum": [17]},
+    use_temporal_similarity=_FLAG,
+    temporal_connection_len=_COUNT,
+    use_tcn=_FLAG,
+    graph_only=_FLAG,
+    neighbour_num=_COUNT,
+    n_frames=_COUNT,
+)
+
 #: TGraphNet's temporal kernel is a workflow-wide setting (``training.tgraphnet_kernel``).
 _TGRAPHNET_CONFIG = MappingProxyType({"kernel_size": "tgraphnet_kernel"})
 
@@ -142,6 +205,26 @@ BUILT_IN: tuple[ModelSpec, ...] = (
         train_priority=5,
         config_options=_TGRAPHNET_CONFIG,
         release=_TGRAPHNET_RELEASE,
+    ),
+    ModelSpec(
+        name="motionagformer",
+        description="MotionAGFormer (WACV 2024): attention and graph streams, every frame of the window",
+        network="pose3d.models.motionagformer:MotionAGFormer",
+        skeleton=H36M_17,
+        frames=27,
+        predicts_root=False,
+        defaults=MappingProxyType({"size": "xs", **MOTIONAGFORMER_SIZES["xs"]}),
+        sizes=MOTIONAGFORMER_SIZES,
+        frames_option="n_frames",
+        input_channels=3,
+        options_schema=_MOTIONAGFORMER_OPTIONS,
+        recipes=recipes.profiles("motionagformer"),
+        recipe_schema=_recipe(
+            "recipe", loss={"type": "string", "enum": ["mpjpe_nmpjpe_velocity", "mse"]}, flip={"type": "boolean"}
+        ),
+        color="#56B4E9",
+        train_priority=6,
+        release=ReleaseImport(prepare="pose3d.models.motionagformer:prepare_release"),
     ),
 )
 

@@ -48,6 +48,9 @@ class ModelSpec:
     schema of the recipe's keys (a ``$ref`` into the config schema's ``$defs`` plus this family's extra
     keys). ``config_options``: model options whose default comes from a ``training:`` key of the config.
     ``train_priority``: higher trains first in the workflow (longest demo training first).
+    ``sizes``: named presets of the options (the released sizes), chosen by the option ``size``; the
+    preset's values are the defaults of that size. ``frames_option``: the option that sets the window
+    (``frames`` is the window of the default options); such a model predicts every frame of its window.
     """
 
     name: str
@@ -66,6 +69,8 @@ class ModelSpec:
     input_channels: int = 2
     config_options: Mapping[str, str] = field(default_factory=dict)
     release: ReleaseImport = ReleaseImport()
+    sizes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+    frames_option: str | None = None
 
     @property
     def num_joints(self) -> int:
@@ -86,13 +91,27 @@ class ModelSpec:
         return import_object(self.network)
 
     def options(self, given: Mapping[str, Any], source: str = "model_options") -> dict[str, Any]:
-        """Release defaults overridden by ``given``; an option the network does not have is an error."""
+        """Release defaults (of the ``size`` given, for a model with sizes) overridden by ``given``; an
+        option the network does not have is an error."""
         unknown = sorted(set(given) - set(self.defaults))
         if unknown:
             raise InputError(
                 source, f"a {self.name} model has no option {', '.join(unknown)} (options: {', '.join(self.defaults)})"
             )
-        return {**self.defaults, **given}
+        if not self.sizes:
+            return {**self.defaults, **given}
+        size = given.get("size", self.defaults["size"])
+        if size not in self.sizes:
+            raise InputError(source, f"size: a {self.name} model comes in sizes {', '.join(self.sizes)}, not {size!r}")
+        return {**self.defaults, **self.sizes[size], **given}
+
+    def network_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The network's keyword arguments for full ``options`` (the size preset is already applied)."""
+        return {key: value for key, value in options.items() if not (self.sizes and key == "size")}
+
+    def window(self, options: Mapping[str, Any]) -> int:
+        """Frames in and out of the model built with full ``options``."""
+        return int(options[self.frames_option]) if self.frames_option else self.frames
 
     def recipe(self, profile: str) -> dict[str, Any]:
         """A copy of the training recipe of ``profile``."""
@@ -102,9 +121,21 @@ class ModelSpec:
         entry = self.recipes[profile]
         return {**entry, "model_options": dict(entry.get("model_options", {}))}
 
-    def test_window(self) -> tuple[int, int]:
-        """(scored frames, padding each side) of the windows a test clip is cut into, as the release does."""
+    def train_window(self, recipe: Mapping[str, Any]) -> tuple[int, int]:
+        """(chunk, padding) of the training windows: the recipe's, or for a model that predicts every frame
+        a window every third of its length, as MotionBERT's and MotionAGFormer's data (``data_stride_train =
+        n_frames // 3``)."""
+        if self.frames_option:
+            frames = self.window(self.options(recipe.get("model_options", {})))
+            return frames // 3, (frames - frames // 3) // 2
+        return int(recipe["window_chunk"]), int(recipe["window_pad"])
+
+    def test_window(self, options: Mapping[str, Any] | None = None) -> tuple[int, int]:
+        """(scored frames, padding each side) of the windows a test clip is cut into, as the release does:
+        the recipe's, or the whole window for a model that predicts every frame."""
         if not self.temporal:
             return 1, 0
+        if self.frames_option:
+            return self.window(self.options(options or {})), 0
         paper = self.recipes["paper"]
         return int(paper["test_chunk"]), int(paper["test_pad"])

@@ -60,16 +60,17 @@ def _check_shapes(path: Path, model: str, options: dict[str, Any], state: dict[s
         raise InputError(path, f"weights do not fit model {model!r}: {problem}")
 
 
-def _window(path: Path, spec: ModelSpec, settings: dict[str, Any]) -> tuple[int, int]:
+def _window(path: Path, spec: ModelSpec, options: dict[str, Any], settings: dict[str, Any]) -> tuple[int, int]:
     """The test chunk and padding the settings give (the release's without them); a temporal model's
     must make its window."""
     if not spec.temporal:
         return 1, 0
-    default_chunk, default_pad = spec.test_window()
+    frames = spec.window(spec.options(options, str(path)))
+    default_chunk, default_pad = spec.test_window(options)
     chunk, pad = settings.get("test_chunk", default_chunk), settings.get("test_pad", default_pad)
-    if not (is_whole(chunk) and is_whole(pad) and chunk >= 1 and pad >= 0 and chunk + 2 * pad == spec.frames):
+    if not (is_whole(chunk) and is_whole(pad) and chunk >= 1 and pad >= 0 and chunk + 2 * pad == frames):
         window = f"test_chunk {chunk!r} + 2 x test_pad {pad!r}"
-        raise InputError(path, f"settings {window} is not the model's {spec.frames}-frame window")
+        raise InputError(path, f"settings {window} is not the model's {frames}-frame window")
     return chunk, pad
 
 
@@ -131,7 +132,7 @@ class Checkpoint:
         raw_settings = content.get("settings", {})
         if not isinstance(raw_settings, dict):
             raise InputError(path, "'settings' is not a dictionary")
-        window = _window(path, spec, raw_settings)
+        window = _window(path, spec, content["options"], raw_settings)
         settings = None
         if "model" in raw_settings:  # written by `pose3d train`; older partial records only hint
             settings = RunSettings.from_dict(raw_settings, path)

@@ -12,7 +12,7 @@ from torch import nn
 from pose3d.core.device import select_device
 from pose3d.data.loader import Clips
 from pose3d.models import ModelSpec
-from pose3d.models.predict import predict_keypoints
+from pose3d.models.predict import model_inputs, predict_keypoints
 from pose3d.runs.checkpoint import Checkpoint
 
 
@@ -31,17 +31,22 @@ class Predictor:
     def from_checkpoint(
         cls, checkpoint: Checkpoint | str | Path, device: str | torch.device = "cpu", flip: bool = False
     ) -> Predictor:
-        """A predictor of the checkpoint's model (read from ``checkpoint`` when it is a path)."""
+        """A predictor of the checkpoint's model (read from ``checkpoint`` when it is a path); ``flip`` is on
+        too when the model's recipe trains and tests with flipping."""
         if not isinstance(checkpoint, Checkpoint):
             checkpoint = Checkpoint.load(checkpoint)
         target = device if isinstance(device, torch.device) else select_device(device)
+        if checkpoint.settings and checkpoint.settings.recipe.flip:
+            flip = True  # the model was trained for flip test-time augmentation (MotionAGFormer's release)
         return cls(checkpoint.network().to(target), checkpoint.spec, target, checkpoint.window, flip)
 
-    def keypoints(self, keypoints: np.ndarray, clip_starts: np.ndarray) -> np.ndarray:
-        """Predictions for screen-normalised keypoints (N, J, C) of clips starting at ``clip_starts``."""
+    def keypoints(self, keypoints: np.ndarray, clip_starts: np.ndarray, scores: np.ndarray | None = None) -> np.ndarray:
+        """Predictions for screen-normalised keypoints (N, J, 2) of clips starting at ``clip_starts``, with
+        their detector ``scores`` (N, J) for a model that reads them (1.0 when not given)."""
         chunk, pad = self.window
-        return predict_keypoints(self.network, self.spec, keypoints, clip_starts, self.device, chunk, pad, self.flip)
+        inputs = model_inputs(keypoints, scores, self.spec.input_channels)
+        return predict_keypoints(self.network, self.spec, inputs, clip_starts, self.device, chunk, pad, self.flip)
 
     def clips(self, clips: Clips) -> np.ndarray:
         """Predictions for every row of ``clips``."""
-        return self.keypoints(clips.keypoints, clips.clip_starts)
+        return self.keypoints(clips.keypoints, clips.clip_starts, clips.scores)

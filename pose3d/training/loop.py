@@ -32,7 +32,7 @@ from pose3d.data.loader import Clips, load_h36m
 from pose3d.data.parquet_io import read_metadata
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import build
-from pose3d.models.predict import root_relative, root_relative_prediction
+from pose3d.models.predict import mirror, model_inputs, root_relative, root_relative_prediction
 from pose3d.models.recipes import Recipe
 from pose3d.models.tgraphnet import TGraphNet
 from pose3d.models.windows import training_windows
@@ -79,14 +79,14 @@ class Batches:
 
     def __init__(self, clips: Clips, settings: RunSettings, device: torch.device) -> None:
         spec, recipe = settings.spec, settings.recipe
-        self.inputs = torch.as_tensor(clips.keypoints, device=device)
+        self.inputs = torch.as_tensor(model_inputs(clips.keypoints, clips.scores, spec.input_channels), device=device)
         self.targets = torch.as_tensor(root_relative(clips.positions, spec.predicts_root), device=device)
         clip_of_row = np.repeat(np.arange(len(clips.clip_starts) - 1), np.diff(clips.clip_starts))
         if not spec.temporal:
             self.samples = torch.arange(len(clips.keypoints), device=device)[:, None]
         else:
-            assert recipe.window_chunk is not None and recipe.window_pad is not None
-            windows = training_windows(clips.clip_starts, chunk=recipe.window_chunk, pad=recipe.window_pad)
+            chunk, pad = spec.train_window(recipe.to_dict())
+            windows = training_windows(clips.clip_starts, chunk=chunk, pad=pad)
             self.samples = torch.as_tensor(windows, device=device)
         self.intrinsics = None
         if spec.predicts_root:  # the reprojection loss needs each sample's camera
@@ -96,6 +96,7 @@ class Batches:
         self.batch_size = recipe.batch_size
         self.per_epoch = min(recipe.samples_per_epoch or len(self.samples), len(self.samples))
         self.seed = settings.seed
+        self.skeleton = spec.skeleton if recipe.flip else None
 
     def __len__(self) -> int:
         return math.ceil(self.per_epoch / self.batch_size)
@@ -104,13 +105,20 @@ class Batches:
         """Batches of one epoch, in an order that depends only on (seed, epoch)."""
         generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
         order = torch.randperm(len(self.samples), generator=generator)[: self.per_epoch].to(self.samples.device)
+        if self.skeleton is not None:  # flip augmentation: each sample mirrored with probability 1/2
+            mirrored = (torch.rand(self.per_epoch, generator=generator) < 0.5).to(self.samples.device)
         for start in range(0, self.per_epoch, self.batch_size):
             chosen = order[start : start + self.batch_size]
             rows = self.samples[chosen]
             if self.single_frame:
                 rows = rows[:, 0]
             intrinsics = None if self.intrinsics is None else self.intrinsics[chosen]
-            yield self.inputs[rows], self.targets[rows], intrinsics
+            inputs, targets = self.inputs[rows], self.targets[rows]
+            if self.skeleton is not None:
+                flip = mirrored[start : start + self.batch_size].view(-1, *[1] * (inputs.ndim - 1))
+                inputs = torch.where(flip, mirror(inputs, self.skeleton), inputs)
+                targets = torch.where(flip, mirror(targets, self.skeleton), targets)
+            yield inputs, targets, intrinsics
 
 
 def _scheduler(optimizer: torch.optim.Optimizer, recipe: Recipe) -> torch.optim.lr_scheduler.LambdaLR:
@@ -356,7 +364,7 @@ def train(
             run.log_checkpoint(
                 out,
                 model,
-                batches.inputs.shape[1:] if not spec.temporal else (spec.frames, *batches.inputs.shape[1:]),
+                batches.inputs.shape[1:] if not spec.temporal else (spec.window(options), *batches.inputs.shape[1:]),
                 step=recipe.epochs,
             )
     state_path.unlink()  # finished: a forced re-run trains afresh

@@ -1,6 +1,7 @@
 """Training losses (torch) on (B, [T,] J, 3) camera-frame poses in metres.
 
-Definitions follow the TGraphNet release (``src/loss/loss.py`` and ``src/models/train_seq_traj.py``):
+MotionAGFormer's loss is MPJPE + 0.5 N-MPJPE + 20 x velocity error (its ``configs/h36m``). The others'
+definitions follow the TGraphNet release (``src/loss/loss.py`` and ``src/models/train_seq_traj.py``):
 the pose and motion losses are applied by the trainer to root-relative poses (root joint zeroed) in
 metres; the trajectory model adds :func:`weighted_root_loss`, :func:`reprojection_loss` and
 ``0.001 * motion_loss`` on the root trajectory (B, T, 1, 3).
@@ -43,6 +44,20 @@ def motion_loss(pred: torch.Tensor, target: torch.Tensor, intervals: Sequence[in
         moved_target = torch.linalg.cross(target[..., :-k, :, :], target[..., k:, :, :], dim=-1)
         total = total + (moved_pred - moved_target).abs().mean()
     return total / len(intervals)
+
+
+def n_mpjpe_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """MPJPE after scaling each predicted pose (its joints and 3 coordinates) by the least-squares factor
+    that best fits the target: the scale-free error (MotionAGFormer's ``n_mpjpe``)."""
+    _check_shapes(pred, target)
+    scale = (pred * target).sum(dim=(-2, -1), keepdim=True) / (pred * pred).sum(dim=(-2, -1), keepdim=True)
+    return mpjpe_loss(scale * pred, target)
+
+
+def velocity_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean Euclidean distance between predicted and true frame-to-frame joint motion of (B, T, J, 3)."""
+    _check_shapes(pred, target)
+    return mpjpe_loss(pred[..., 1:, :, :] - pred[..., :-1, :, :], target[..., 1:, :, :] - target[..., :-1, :, :])
 
 
 def weighted_root_loss(pred_root: torch.Tensor, target_root: torch.Tensor) -> torch.Tensor:
@@ -104,4 +119,6 @@ def compute_loss(
             + reprojection_loss(pose_pred + root_pred, inputs, intrinsics)
             + 0.001 * motion_loss(root_pred, root_target)
         )
+    if loss == "mpjpe_nmpjpe_velocity":  # MotionAGFormer's weights (lambda_scale 0.5, lambda_3d_velocity 20)
+        return mpjpe_loss(pred, target) + 0.5 * n_mpjpe_loss(pred, target) + 20.0 * velocity_loss(pred, target)
     raise ValueError(f"unknown loss {loss!r}")

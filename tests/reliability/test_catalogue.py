@@ -560,7 +560,7 @@ CONFIG = [
     Case("override-optimizer", override("linear", optimizer="sgd"), "training.overrides.linear.optimizer: must be one of adam, adamw, got 'sgd'"),
     Case("override-misspelt-key", override("semgcn", epoch=10), "config.yaml: training.overrides.semgcn.epoch: unknown key (known: amsgrad, batch_size,"),
     Case("override-key-of-other-model", override("linear", window_chunk=5), "config.yaml: training.overrides.linear.window_chunk: unknown key"),
-    Case("override-unknown-model", train_with(lambda config: config["training"]["overrides"].update(resnet={"epochs": 1})), "config.yaml: training.overrides.resnet: unknown key (known: linear, semgcn"),
+    Case("override-unknown-model", train_with(lambda config: config["training"]["overrides"].update(resnet={"epochs": 1})), "config.yaml: training.overrides.resnet: unknown key (known: linear, motionagformer, semgcn"),
     Case("override-not-a-mapping", train_with(lambda config: config["training"].update(overrides={"linear": 5})), "config.yaml: training.overrides.linear: must be object, got 5"),
     Case("override-window-pad-negative", override("tgraphnet", window_pad=-1), "training.overrides.tgraphnet.window_pad: must be >= 0"),
     Case("override-root-start", override("tgraphnet_traj", root_start="zero"), "training.overrides.tgraphnet_traj.root_start: must be one of null, train_mean, got 'zero'"),
