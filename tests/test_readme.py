@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 from test_checkpoints import release_semgcn_state, release_tgraphnet_state, save_semgcn_release, save_tgraphnet_release
 from workflow_helpers import REPO, job_counts, run_snakemake, small_config
@@ -66,6 +67,10 @@ IMPORT_SEMGCN = "pose3d import-checkpoint --model semgcn --source ckpt_semgcn.pt
 IMPORT_TGRAPHNET = (
     "pose3d import-checkpoint --model tgraphnet --kernel-size 5 --source tgraphnet.pth"
     " --out results/imported/tgraphnet.pt"
+)
+IMPORT_MOTIONAGFORMER = (
+    "pose3d import-checkpoint --model motionagformer --size xs --source motionagformer-xs-h36m.pth.tr"
+    " --out results/imported/motionagformer.pt"
 )
 FIGURES = ("results/figures/mpjpe_per_action.png", "results/figures/training_curves.png")
 
@@ -107,6 +112,7 @@ RUNS = [
     Run(TABLES_ONLY, {"tables": 1}, untouched=("results/eval/tgraphnet-cpn/metrics.parquet", *FIGURES)),
     Run(IMPORT_SEMGCN, {}),
     Run(IMPORT_TGRAPHNET, {}),
+    Run(IMPORT_MOTIONAGFORMER, {}),
 ]
 
 #: Commands that need what a test machine lacks: Snakemake's plan for them is checked instead.
@@ -256,6 +262,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     save_semgcn_release(workdir / "ckpt_semgcn.pth.tar", release)
     kernel5 = build("tgraphnet", kernel_size=5).state_dict()
     save_tgraphnet_release(workdir / "tgraphnet.pth", release_tgraphnet_state(kernel5, False, False))
+    xs = {f"module.{k}": v for k, v in build("motionagformer").state_dict().items()}  # the release's layout
+    torch.save({"epoch": 59, "model": xs}, workdir / "motionagformer-xs-h36m.pth.tr")
     for run in RUNS:
         if run.command == TABLES_ONLY:  # draw the figures first: the tables-only recipe must not redraw them
             run_snakemake(workdir, "--cores", "2", *FIGURES)
@@ -277,6 +285,8 @@ def test_readme_commands_run_exactly_their_jobs(built: Path) -> None:
     for name, kernel in (("semgcn", None), ("tgraphnet", 5)):
         saved = Checkpoint.load(built / f"results/imported/{name}.pt")
         assert saved.model == name and saved.options.get("kernel_size") == kernel
+    imported = Checkpoint.load(built / "results/imported/motionagformer.pt")
+    assert imported.options["size"] == "xs" and imported.window == (27, 0)
 
 
 @pytest.mark.slow

@@ -116,7 +116,7 @@ def bench_model(
 ) -> dict[str, Any]:
     """Training and evaluation figures of one model for every variant; ratios against ``plain``."""
     work = workload(name, size, device)
-    data = SyntheticData(name, POOL_FRAMES[size], device)
+    data = SyntheticData(name, POOL_FRAMES[size], device, options=work.recipe.model_options)
     steps = STEPS[(device.type, size)][work.temporal]
     batch = work.recipe.batch_size
     result: dict[str, Any] = {"batch_size": batch, "eval_batch": work.eval_batch, "steps_per_measurement": steps}

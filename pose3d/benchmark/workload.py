@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -46,9 +48,8 @@ def workload(name: str, size: str, device: torch.device) -> Workload:
     frame_batch, window_batch = eval_batch(device)  # as evaluation and lifting predict
     if not spec.temporal:
         return Workload(name, recipe, FULL_TRAIN_FRAMES, FULL_TEST_FRAMES, (1, 1), frame_batch)
-    chunk, test_chunk = recipe.window_chunk, recipe.test_chunk
-    assert chunk is not None and test_chunk is not None
-    frames = spec.frames
+    (chunk, _), (test_chunk, _) = spec.train_window(values), spec.test_window(recipe.model_options)
+    frames = spec.window(spec.options(recipe.model_options))
     return Workload(
         name,
         recipe,
@@ -62,18 +63,20 @@ def workload(name: str, size: str, device: torch.device) -> Workload:
 class SyntheticData:
     """Random 2D inputs and 3D targets resident on the device, drawn in batches by index as in training."""
 
-    def __init__(self, name: str, frames: int, device: torch.device, seed: int = 0) -> None:
+    def __init__(
+        self, name: str, frames: int, device: torch.device, seed: int = 0, options: Mapping[str, Any] | None = None
+    ) -> None:
         spec = MODELS[name]
         generator = torch.Generator().manual_seed(seed)
         joints = spec.num_joints
-        self.inputs = (torch.rand(frames, joints, 2, generator=generator) * 2 - 1).to(device)
+        self.inputs = (torch.rand(frames, joints, spec.input_channels, generator=generator) * 2 - 1).to(device)
         targets = torch.randn(frames, joints, 3, generator=generator) * 0.2
         targets[:, 0] = torch.tensor([0.0, 0.0, 5.0]) if spec.predicts_root else 0.0  # root 5 m in front
         self.targets = targets.to(device)
         # f, c, k1-3, p1-2 (pixels), w, h: a Human3.6M-like camera for the reprojection loss.
         camera = torch.tensor([1145.0, 1144.0, 512.0, 515.0, -0.2, 0.24, -0.002, -0.001, -0.002, 1000.0, 1002.0])
         self.intrinsics = camera.to(device) if spec.predicts_root else None
-        self.window = spec.frames
+        self.window = spec.window(spec.options(options or {}))
         self.generator = torch.Generator(device=device).manual_seed(seed)
 
     def batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:

@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING, Any
 from pose3d.cli.arguments import positive_int
 from pose3d.config.choices import INPUTS_2D, LAYOUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
 from pose3d.core.errors import InputError
+from pose3d.models import MODELS
+
+#: Every released size name of the models that come in sizes.
+SIZES = sorted({size for spec in MODELS.values() for size in spec.sizes})
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,7 +106,8 @@ def _import_checkpoint(args: argparse.Namespace) -> None:
 
     if Path(args.out).resolve() == Path(args.source).resolve():
         raise InputError("--out", f"{args.out} is the --source file; write the converted checkpoint elsewhere")
-    options = {key: value for key, value in (("kernel_size", args.kernel_size), ("channels", args.channels)) if value}
+    given = (("kernel_size", args.kernel_size), ("channels", args.channels), ("size", args.size))
+    options = {key: value for key, value in given if value}
     import_checkpoint(args.source, args.model, args.out, layout_2d=args.layout_2d, **options)
 
 
@@ -141,11 +146,14 @@ def register(commands: Any) -> None:
     baseline.add_argument("--out", required=True, help="output metrics.parquet")
     baseline.set_defaults(handler=_baseline)
 
-    imp = commands.add_parser("import-checkpoint", help="convert a released SemGCN/Martinez/TGraphNet checkpoint")
+    imp = commands.add_parser(
+        "import-checkpoint", help="convert a released SemGCN/Martinez/TGraphNet/MotionAGFormer checkpoint"
+    )
     imp.add_argument("--source", required=True, help="released checkpoint file (.pth.tar or .pth)")
     imp.add_argument("--model", required=True, choices=MODEL_NAMES, help="model the checkpoint holds")
     imp.add_argument("--kernel-size", type=int, choices=TGRAPHNET_KERNELS, help="TGraphNet temporal kernel")
     imp.add_argument("--channels", type=positive_int, help="TGraphNet base width (128 in the release)")
+    imp.add_argument("--size", choices=SIZES, help="released size of a model that comes in sizes (MotionAGFormer)")
     imp.add_argument(
         "--layout-2d",
         choices=LAYOUTS_2D,
