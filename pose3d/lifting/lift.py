@@ -44,7 +44,7 @@ class Lifted:
     people: list[Track]
     keypoints: np.ndarray  # (N, J, 2) pixels fed to the model (after gap filling)
     positions: np.ndarray  # (N, J, 3) metres, camera frame, root-relative
-    trajectory: np.ndarray | None  # (N, 3) metres, camera-frame root position (tgraphnet_traj only)
+    trajectory: np.ndarray | None  # (N, 3) metres, camera-frame root position (models that predict the root)
     seconds: float  # time spent in the model
 
     @property
