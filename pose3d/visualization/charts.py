@@ -32,9 +32,10 @@ METRIC_LABELS = {"mpjpe": "MPJPE (mm)", "p_mpjpe": "P-MPJPE (mm)"}
 HEADROOM = 1.12
 #: Label of each training loss (``settings["loss"]``) in the training-curve panels.
 LOSS_LABELS = {
-    "mse": "MSE loss (m²), single-frame models",
+    "mse": "MSE loss (m²)",
     "mpjpe_motion": "MPJPE + motion loss (m)",
     "mpjpe_motion_traj": "MPJPE + motion + root + 2D loss",
+    "mpjpe_nmpjpe_velocity": "MPJPE + 0.5 N-MPJPE + 20 velocity (m)",
 }
 
 
