@@ -101,6 +101,14 @@ def _baseline(args: argparse.Namespace) -> None:
     )
 
 
+def _evaluate_release(args: argparse.Namespace) -> None:
+    from pose3d.evaluation.release_protocol import evaluate_release
+
+    scores = evaluate_release(args.checkpoint, args.motionbert_test, args.out)
+    average = scores.query("action == 'Average'").set_index("metric")["value"]
+    print(f"release protocol: MPJPE {average['mpjpe']:.2f} mm, P-MPJPE {average['p_mpjpe']:.2f} mm; wrote {args.out}")
+
+
 def _import_checkpoint(args: argparse.Namespace) -> None:
     from pose3d.runs.release import import_checkpoint
 
@@ -145,6 +153,16 @@ def register(commands: Any) -> None:
     baseline.add_argument("--test-subjects", nargs="+", required=True, help="subjects scored")
     baseline.add_argument("--out", required=True, help="output metrics.parquet")
     baseline.set_defaults(handler=_baseline)
+
+    release = commands.add_parser(
+        "evaluate-release", help="score an imported MotionBERT-family checkpoint the release's way (2.5D protocol)"
+    )
+    release.add_argument("--checkpoint", required=True, help="model.pt from `pose3d import-checkpoint`")
+    release.add_argument(
+        "--motionbert-test", required=True, help="motionbert_test.parquet (`pose3d convert motionbert`)"
+    )
+    release.add_argument("--out", required=True, help="output metrics.parquet (dataset h36m_release)")
+    release.set_defaults(handler=_evaluate_release)
 
     imp = commands.add_parser(
         "import-checkpoint", help="convert a released SemGCN/Martinez/TGraphNet/MotionAGFormer checkpoint"
