@@ -121,9 +121,9 @@ _MOTIONAGFORMER_OPTIONS = _options(
 _TGRAPHNET_CONFIG = MappingProxyType({"kernel_size": "tgraphnet_kernel"})
 
 BUILT_IN: tuple[ModelSpec, ...] = (
+    # Martinez et al. 2017 fully connected baseline.
     ModelSpec(
         name="linear",
-        description="Martinez et al. 2017 fully connected baseline",
         network="pose3d.models.linear:LinearModel",
         network_args=MappingProxyType({"num_joints": H36M_16.num_joints}),
         skeleton=H36M_16,
@@ -136,9 +136,9 @@ BUILT_IN: tuple[ModelSpec, ...] = (
         color="#0072B2",
         train_priority=1,
     ),
+    # SemGCN (Zhao et al. 2019).
     ModelSpec(
         name="semgcn",
-        description="SemGCN (Zhao et al. 2019)",
         network="pose3d.models.semgcn:SemGCN",
         network_args=MappingProxyType({"skeleton": H36M_16, "non_local": False}),
         skeleton=H36M_16,
@@ -152,9 +152,9 @@ BUILT_IN: tuple[ModelSpec, ...] = (
         train_priority=3,
         release=_SEMGCN_RELEASE,
     ),
+    # SemGCN with non-local blocks.
     ModelSpec(
         name="semgcn_nonlocal",
-        description="SemGCN with non-local blocks",
         network="pose3d.models.semgcn:SemGCN",
         network_args=MappingProxyType({"skeleton": H36M_16, "non_local": True}),
         skeleton=H36M_16,
@@ -168,9 +168,9 @@ BUILT_IN: tuple[ModelSpec, ...] = (
         train_priority=4,
         release=_SEMGCN_RELEASE,
     ),
+    # TGraphNet, U-shaped spatio-temporal GCN, 81 frames.
     ModelSpec(
         name="tgraphnet",
-        description="TGraphNet, U-shaped spatio-temporal GCN, 81 frames",
         network="pose3d.models.tgraphnet:TGraphNet",
         network_args=MappingProxyType({"skeleton": H36M_17}),
         skeleton=H36M_17,
@@ -185,9 +185,9 @@ BUILT_IN: tuple[ModelSpec, ...] = (
         config_options=_TGRAPHNET_CONFIG,
         release=_TGRAPHNET_RELEASE,
     ),
+    # TGraphNet with a trajectory head (camera-space root).
     ModelSpec(
         name="tgraphnet_traj",
-        description="TGraphNet with a trajectory head (camera-space root)",
         network="pose3d.models.tgraphnet:TGraphNet",
         network_args=MappingProxyType({"skeleton": H36M_17, "predict_root": True}),
         skeleton=H36M_17,
@@ -206,9 +206,9 @@ BUILT_IN: tuple[ModelSpec, ...] = (
         config_options=_TGRAPHNET_CONFIG,
         release=_TGRAPHNET_RELEASE,
     ),
+    # MotionAGFormer (WACV 2024): attention and graph streams, every frame of the window.
     ModelSpec(
         name="motionagformer",
-        description="MotionAGFormer (WACV 2024): attention and graph streams, every frame of the window",
         network="pose3d.models.motionagformer:MotionAGFormer",
         skeleton=H36M_17,
         frames=27,

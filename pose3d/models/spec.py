@@ -64,7 +64,6 @@ class ModelSpec:
     recipe_schema: Mapping[str, Any] = field(repr=False)
     color: str
     train_priority: int
-    description: str = ""
     network_args: Mapping[str, Any] = field(default_factory=dict)
     input_channels: int = 2
     config_options: Mapping[str, str] = field(default_factory=dict)
