@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from pose3d import __version__
-from pose3d.cli import bench, data, lift, results, runs, tracking, viz
+from pose3d.cli import bench, data, export, lift, results, runs, tracking, viz
 from pose3d.core.errors import InputError, one_line
 from pose3d.core.progress import configure_logging
 
-COMMAND_MODULES = (data, runs, results, viz, tracking, lift, bench)
+COMMAND_MODULES = (data, runs, results, viz, tracking, lift, export, bench)
 
 DESCRIPTION = (
     "Reproducible 3D human pose estimation from 2D keypoints. Every stage of the Snakemake "

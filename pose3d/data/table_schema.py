@@ -38,6 +38,8 @@ COLUMN_TYPES: dict[str, tuple[str, Callable[[pa.DataType], bool]]] = {
     "source": ("text", _is_text),  # MotionBERT test table: the release's video name
     "release_action": ("text", _is_text),  # ... the release's action label
     "factor": ("floats", pa.types.is_floating),  # ... its 2.5D factor, millimetres per pixel
+    "person": ("integers", pa.types.is_integer),  # `pose3d lift` output: the person's track id
+    "detected": ("booleans", pa.types.is_boolean),  # ... whether the person was detected in the frame
 }
 
 

@@ -34,6 +34,7 @@ class SequencePrediction:
     image_size: tuple[float, float]
     truth: np.ndarray  # (T, J, 3) root-relative
     prediction: np.ndarray  # (T, J, 3) root-relative
+    trajectory: np.ndarray | None = None  # (T, 3) camera-frame root position, for models that predict it
 
     def errors_mm(self) -> np.ndarray:
         """(T,) MPJPE per frame in millimetres."""
@@ -97,6 +98,7 @@ def predict_sequence(
         image_size=(width, height),
         truth=root_relative(clip.positions.astype(np.float64)),
         prediction=root_relative_prediction(raw.astype(np.float64), spec.predicts_root),
+        trajectory=raw[:, 0].astype(np.float64) if spec.predicts_root else None,
     )
 
 
