@@ -1,5 +1,11 @@
 """Write outputs atomically: to a temporary file beside the target, then rename.
 
+One file: :func:`atomic_path`. Outputs that come as a set (``pose3d lift``'s Parquet, npz and
+animation; ``figures``' charts; a checkpoint and its training state): :func:`atomic_paths`, the one
+mechanism for "a set appears together or not at all". It checks every target before work (one path
+named twice is refused), yields a temporary path per target, and renames them all only when the
+block succeeds; a failure anywhere removes every temporary file and leaves the previous versions.
+
 A process killed mid-write (``kill -9``, out of memory) cannot clean up, so each temporary file
 names its owner (host and process id); the next write to the same target removes the temporary
 files of owners on this host that no longer run.
@@ -11,8 +17,8 @@ import glob
 import os
 import re
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pose3d.core.errors import InputError
@@ -49,15 +55,21 @@ def check_writable(target: str | Path) -> None:
         raise InputError(existing, f"is not a folder; cannot write {target} inside it")
 
 
-@contextmanager
-def atomic_path(target: str | Path, suffix: str = "") -> Iterator[Path]:
-    """Yield a temporary path in the target's folder; rename it onto ``target`` on success.
+def check_outputs(targets: Sequence[str | Path], names: Sequence[str] | None = None) -> None:
+    """Refuse, before any work, outputs that cannot be written (:func:`check_writable`) and two outputs of one
+    command that name the same file (``names``: the options that gave them, for the message)."""
+    seen: dict[Path, str] = {}
+    for index, target in enumerate(targets):
+        label = names[index] if names else str(target)
+        key = Path(os.path.abspath(target))
+        if key in seen:
+            raise InputError(target, f"given for both {seen[key]} and {label}; each output needs its own file")
+        seen[key] = label
+        check_writable(target)
 
-    On any exception the temporary file is removed and ``target`` is left untouched; temporary
-    files of earlier writers that were killed are removed first. A target whose folder cannot be
-    made or written, or that a folder occupies, is an :class:`InputError` naming it.
-    """
-    target = Path(target)
+
+def _temporary(target: Path, suffix: str) -> Path:
+    """A new empty temporary file beside ``target`` (its folder made), named for its owner; stale ones removed."""
     check_writable(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -68,12 +80,88 @@ def atomic_path(target: str | Path, suffix: str = "") -> Iterator[Path]:
     except OSError as err:
         raise InputError(target, f"cannot write here ({err.strerror or err})") from err
     os.close(fd)
-    tmp_path = Path(tmp)
+    return Path(tmp)
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    """Give ``tmp`` the usual file mode (mkstemp makes owner-only files) and rename it onto ``target``."""
     umask = os.umask(0)
     os.umask(umask)
+    tmp.chmod(0o666 & ~umask)
+    os.replace(tmp, target)
+
+
+@contextmanager
+def atomic_paths(targets: Sequence[str | Path], names: Sequence[str] | None = None) -> Iterator[list[Path]]:
+    """Yield one temporary path per target (same folder, same ending); on success rename them all onto the
+    targets, on any exception remove them all and leave every target as it was.
+
+    Targets are checked first (:func:`check_outputs`; ``names`` label them in messages). Should a rename
+    fail part-way (the disk, not the data), the targets already renamed get their previous version back
+    (kept as a hard link until the end) or are removed when they had none. Folders made for the targets are
+    removed again on failure, so nothing of the set is left.
+    """
+    paths = [Path(target) for target in targets]
+    check_outputs(paths, names)
+    made = sorted({folder for target in paths for folder in _missing_folders(target)}, key=lambda f: -len(f.parts))
+    temporaries: list[Path] = []
+    published = False
+    try:
+        for target in paths:
+            temporaries.append(_temporary(target, target.suffix))
+        yield temporaries
+        _publish_all(temporaries, paths)
+        published = True
+    finally:
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)
+        if not published:
+            for folder in made:  # deepest first; a folder someone else filled meanwhile stays
+                with suppress(OSError):
+                    folder.rmdir()
+
+
+def _missing_folders(target: Path) -> list[Path]:
+    """The folders above ``target`` that do not exist yet (writing it would make them)."""
+    return [folder for folder in target.absolute().parents if not folder.exists()]
+
+
+def _publish_all(temporaries: list[Path], targets: list[Path]) -> None:
+    """Rename each temporary onto its target; on a failure undo the renames already made."""
+    previous = [tmp.with_name(tmp.name + ".old") for tmp in temporaries]
+    existed = [target.exists() for target in targets]
+    done: list[int] = []
+    try:
+        for index, (tmp, target) in enumerate(zip(temporaries, targets)):
+            if existed[index]:
+                with suppress(OSError):  # a file system without hard links: no way back for this one
+                    os.link(target, previous[index])
+            _publish(tmp, target)
+            done.append(index)
+    except OSError as err:
+        for index in done:
+            if previous[index].exists():
+                os.replace(previous[index], targets[index])
+            elif not existed[index]:
+                targets[index].unlink(missing_ok=True)
+        raise InputError(targets[len(done)], f"cannot write here ({err.strerror or err})") from err
+    finally:
+        for old in previous:
+            old.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_path(target: str | Path, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; rename it onto ``target`` on success.
+
+    On any exception the temporary file is removed and ``target`` is left untouched; temporary
+    files of earlier writers that were killed are removed first. A target whose folder cannot be
+    made or written, or that a folder occupies, is an :class:`InputError` naming it.
+    """
+    target = Path(target)
+    tmp_path = _temporary(target, suffix)
     try:
         yield tmp_path
-        tmp_path.chmod(0o666 & ~umask)  # mkstemp makes owner-only files; outputs get the usual mode
-        os.replace(tmp_path, target)
+        _publish(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)

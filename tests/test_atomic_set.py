@@ -1,0 +1,67 @@
+"""Outputs that come as a set (:func:`pose3d.core.atomic.atomic_paths`): all appear, or none and the old ones stay."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pose3d.core.atomic import atomic_paths
+from pose3d.core.errors import InputError
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_every_output_appears_together(tmp_path: Path) -> None:
+    targets = [tmp_path / "new/a.parquet", tmp_path / "new/deeper/b.npz"]
+    with atomic_paths(targets) as temporaries:
+        assert [t.suffix for t in temporaries] == [".parquet", ".npz"]  # writers that go by the ending keep working
+        for tmp, text in zip(temporaries, ("a", "b")):
+            tmp.write_text(text)
+        assert _files(tmp_path / "new").keys().isdisjoint({"a.parquet", "deeper/b.npz"})
+    assert _files(tmp_path) == {"new/a.parquet": "a", "new/deeper/b.npz": "b"}
+    assert oct(targets[0].stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_failure_after_the_first_output_leaves_none(tmp_path: Path) -> None:
+    """New outputs in a new folder: no file and no folder remain. Old outputs: the previous versions remain."""
+    with pytest.raises(RuntimeError), atomic_paths([tmp_path / "out/a.txt", tmp_path / "out/b.txt"]) as temporaries:
+        temporaries[0].write_text("written")
+        raise RuntimeError("the second output failed")
+    assert list(tmp_path.iterdir()) == []
+
+    (tmp_path / "a.txt").write_text("old a")
+    (tmp_path / "b.txt").write_text("old b")
+    with pytest.raises(RuntimeError), atomic_paths([tmp_path / "a.txt", tmp_path / "b.txt"]) as temporaries:
+        temporaries[0].write_text("new a")
+        raise RuntimeError("the second output failed")
+    assert _files(tmp_path) == {"a.txt": "old a", "b.txt": "old b"}
+
+
+def test_a_rename_that_fails_puts_the_earlier_ones_back(tmp_path: Path) -> None:
+    """The second target becomes a folder while the set is written: its rename fails, and the first target,
+    already renamed, gets its previous version back."""
+    (tmp_path / "a.txt").write_text("old a")
+    targets = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    with pytest.raises(InputError, match="b.txt: cannot write here"), atomic_paths(targets) as temporaries:
+        for tmp in temporaries:
+            tmp.write_text("new")
+        (tmp_path / "b.txt").mkdir()
+        (tmp_path / "b.txt/keep").write_text("")
+    assert _files(tmp_path) == {"a.txt": "old a", "b.txt/keep": ""}
+
+
+def test_one_path_named_twice_is_refused_before_anything(tmp_path: Path) -> None:
+    targets, names = [tmp_path / "x.png", tmp_path / "./x.png"], ["--per-action", "--training"]
+    with pytest.raises(InputError, match="given for both --per-action and --training"), atomic_paths(targets, names):
+        pytest.fail("the block ran")
+    assert list(tmp_path.iterdir()) == []
