@@ -39,6 +39,7 @@ def _lift(args: argparse.Namespace) -> None:
             video=args.video,
             render=args.render,
             flip=args.flip,
+            runtime=args.runtime,
         )
     )
 
@@ -94,6 +95,13 @@ def register(commands: Any) -> None:
         "--flip",
         action="store_true",
         help="flip test-time augmentation: average each pose with that of the mirrored input (2x the compute)",
+    )
+    lift.add_argument(
+        "--runtime",
+        choices=("torch", "onnx"),
+        default="torch",
+        help="torch (default): --checkpoint is a model.pt; onnx: --checkpoint is a .onnx file written by "
+        "`pose3d export onnx`, run by onnxruntime on the CPU without torch (needs the export extra)",
     )
     lift.add_argument("--device", choices=DEVICES, default="cpu", help="torch device (default cpu)")
     lift.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's choice)")

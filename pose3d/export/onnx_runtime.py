@@ -95,7 +95,7 @@ class OnnxPredictor:
         if shape != expected:
             raise InputError(path, f"input shape (batch, {shape}) is not a {spec.name} model's (batch, {expected})")
         if flip and not flipped:
-            raise InputError(path, "exported without flip averaging; export with `pose3d export onnx --flip` for --flip")
+            raise InputError(path, "exported without flip averaging; `pose3d export onnx --flip` writes it with")
         return cls(session, spec, layout_2d, (chunk, pad), bool(flipped), metadata)
 
     def run(self, inputs: np.ndarray) -> np.ndarray:
@@ -121,5 +121,5 @@ class OnnxPredictor:
                     out[index[mask]] = self.run(inputs[index])[mask]
                     bar.update(int(mask.sum()))
         if np.isnan(out).any():
-            raise RuntimeError(f"{self.spec.name}: some frames got no prediction (non-finite output or unscored frames)")
+            raise RuntimeError(f"{self.spec.name}: some frames got no prediction (non-finite output)")
         return out

@@ -22,6 +22,7 @@ from pose3d.data.camera import normalize_screen
 from pose3d.data.layouts import INPUT_KINDS, kind_of_layout, to_h36m17
 from pose3d.data.parquet_io import build_table, file_record, write_table
 from pose3d.data.skeleton import H36M_17, KEYPOINT_LAYOUTS, to_layout
+from pose3d.export.onnx_runtime import OnnxPredictor
 from pose3d.lifting import readers
 from pose3d.lifting.detections import MAX_PIXELS, Detections, check_values
 from pose3d.lifting.tracks import Track, select, tracks
@@ -82,15 +83,25 @@ def lift_keypoints(
     layout_2d: str | None = None,
     video: str | None = None,
     flip: bool = False,
+    runtime: str = "torch",
 ) -> Lifted:
     """Read, check, track and lift; nothing is written. Bad input raises :class:`InputError`.
 
     ``layout_2d`` says what keypoints already in H36M-17 order (``.npy``) are: Human3.6M joints (the
     default) or COCO keypoints mapped to that order. ``video`` picks one video of a VideoPose3D archive.
     ``flip`` averages each pose with the mirrored pose of the mirrored input (flip test-time augmentation).
+    ``runtime`` ``onnx``: ``checkpoint`` is a file written by ``pose3d export onnx``, run by onnxruntime.
     """
-    saved = Checkpoint.load(checkpoint)
-    name, spec, trained = saved.model, saved.spec, saved.layout_2d
+    predictor: Predictor | OnnxPredictor
+    if runtime == "onnx":
+        if device != "cpu":
+            raise InputError("--device", f"the onnx runtime runs on the CPU, not {device}")
+        predictor = OnnxPredictor.load(checkpoint, flip)
+        trained = predictor.layout_2d
+    else:
+        saved = Checkpoint.load(checkpoint)
+        predictor, trained = Predictor.from_checkpoint(saved, device, flip), saved.layout_2d
+    name, spec = predictor.spec.name, predictor.spec
     detections = readers.read(keypoints, format, video)
     _check_keypoints(detections)
     given = kind_of_layout(detections.layout)
@@ -123,7 +134,6 @@ def lift_keypoints(
     normalised = normalize_screen(
         pixels.astype(np.float32), np.full((rows, 1), float(width)), np.full((rows, 1), float(height))
     )
-    predictor = Predictor.from_checkpoint(saved, device, flip)
     started = time.perf_counter()
     scores = to_layout(np.concatenate([t.scores for t in people])[..., None], H36M_17.name, spec.layout)[..., 0]
     pred = predictor.keypoints(normalised, clip_starts, scores.astype(np.float32))
@@ -213,6 +223,7 @@ def lift(
     video: str | None = None,
     render: str | Path | None = None,
     flip: bool = False,
+    runtime: str = "torch",
 ) -> str:
     """Lift ``keypoints`` with ``checkpoint`` into ``out_dir``; returns the summary. Nothing is written on bad input.
 
@@ -221,13 +232,14 @@ def lift(
     for output in (Path(out_dir) / PARQUET, Path(out_dir) / NPZ, *([render] if render else [])):
         check_writable(output)  # before any work, so a bad path cannot leave some outputs written
     lifted = lift_keypoints(
-        checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d, video, flip
+        checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d, video, flip, runtime
     )
     written = write_lifted(lifted, out_dir, checkpoint, keypoints, min_score)
     if render:
         render_lifted(lifted, render)
         written.append(Path(render))
-    return summary(lifted, keypoints, written, str(select_device(device)))
+    where = "onnxruntime, cpu" if runtime == "onnx" else str(select_device(device))
+    return summary(lifted, keypoints, written, where)
 
 
 def render_lifted(lifted: Lifted, out: str | Path) -> int:

@@ -25,16 +25,6 @@ def eval_batch(device: torch.device) -> tuple[int, int]:
     return EVAL_BATCH["cuda" if device.type == "cuda" else "cpu"]
 
 
-def model_inputs(keypoints: np.ndarray, scores: np.ndarray | None, channels: int) -> np.ndarray:
-    """A model's input (..., J, channels): the 2D keypoints (..., J, 2), and for 3-channel models the
-    keypoints' confidence (..., J) as the third channel (1.0 where no scores are given)."""
-    if channels == 2:
-        return keypoints
-    if scores is None:
-        scores = np.ones(keypoints.shape[:-1], dtype=keypoints.dtype)
-    return np.concatenate([keypoints, scores[..., None].astype(keypoints.dtype)], axis=-1)
-
-
 def root_relative(positions: ArrayT, predicts_root: bool = False) -> ArrayT:
     """Targets as the models learn them: joints relative to the root; the root itself stays absolute
     (camera frame) for models that predict it, and is zero otherwise."""
@@ -69,7 +59,8 @@ def flip_averaged(model: Callable[[torch.Tensor], torch.Tensor], skeleton: Skele
 
     def forward(inputs: torch.Tensor) -> torch.Tensor:
         both = model(torch.cat([inputs, mirror(inputs, skeleton)])).float()
-        direct, flipped = both.chunk(2)
+        batch = inputs.shape[0]  # not len() or chunk(2): those fix the batch size in an exported graph
+        direct, flipped = both[:batch], both[batch:]
         return (direct + mirror(flipped, skeleton)) / 2
 
     return forward

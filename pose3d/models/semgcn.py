@@ -46,7 +46,7 @@ class SemGraphConv(nn.Module):
         features = (x @ weight).reshape(-1, 2 * joints, self.W.shape[2])
         # One batched matmul with the mix broadcast (a stride-0 view): ``mix @ features`` would
         # transpose and copy the features (and their gradient) to fold the batch into one matmul.
-        out = torch.bmm(mix.expand(len(features), -1, -1), features) + self.bias
+        out = torch.bmm(mix.expand(features.shape[0], -1, -1), features) + self.bias
         return out.reshape(*x.shape[:-1], -1)
 
 

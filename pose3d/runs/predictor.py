@@ -12,7 +12,8 @@ from torch import nn
 from pose3d.core.device import select_device
 from pose3d.data.loader import Clips
 from pose3d.models import ModelSpec
-from pose3d.models.predict import model_inputs, predict_keypoints
+from pose3d.models.inputs import model_inputs
+from pose3d.models.predict import predict_keypoints
 from pose3d.runs.checkpoint import Checkpoint
 
 

@@ -32,7 +32,8 @@ from pose3d.data.loader import Clips, load_h36m
 from pose3d.data.parquet_io import read_metadata
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import build
-from pose3d.models.predict import mirror, model_inputs, root_relative, root_relative_prediction
+from pose3d.models.inputs import model_inputs
+from pose3d.models.predict import mirror, root_relative, root_relative_prediction
 from pose3d.models.recipes import Recipe
 from pose3d.models.tgraphnet import TGraphNet
 from pose3d.models.windows import training_windows
