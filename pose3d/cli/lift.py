@@ -84,7 +84,11 @@ def register(commands: Any) -> None:
         help="for keypoints already in Human3.6M order (.npy): Human3.6M joints (h36m, default) or COCO keypoints "
         "mapped to that order (coco)",
     )
-    lift.add_argument("--video", help="the video to lift from a VideoPose3D .npz that holds several")
+    lift.add_argument(
+        "--video",
+        help="the video to lift from a VideoPose3D .npz or an OpenPose folder (<video>_<frame>_keypoints.json) "
+        "that holds several",
+    )
     lift.add_argument(
         "--render",
         type=file_ending(*ANIMATION_SUFFIXES),

@@ -8,7 +8,8 @@ and `pose3d lift` share.
 Every detector layout (:data:`pose3d.data.skeleton.KEYPOINT_LAYOUTS`) holds the 17 COCO keypoints;
 it is reduced to them by joint name, and COCO-17 then maps to H36M-17 (:data:`H36M_17_FROM_COCO`).
 Keypoints may carry a score as a third channel: a synthesised joint gets the lowest score of the
-keypoints it is made from, and its position is NaN (missing) when any of them is.
+keypoints it is made from, and its position is NaN (missing) when any of them is (training tables);
+``pose3d lift`` instead makes it from the keypoints found (:func:`coco_to_h36m_present`).
 """
 
 from __future__ import annotations
@@ -74,11 +75,48 @@ def coco_to_h36m(keypoints: np.ndarray) -> np.ndarray:
     return np.concatenate([out, gathered[..., 2:3].min(axis=-2)], axis=-1)
 
 
+def coco_to_h36m_present(keypoints: np.ndarray, min_score: float) -> np.ndarray:
+    """COCO-17 keypoints (..., 17, 3) -> H36M-17 (..., 17, 3), each joint made from the keypoints *found*.
+
+    A keypoint is found when its x, y and score are finite and the score is above ``min_score``. A
+    synthesised joint (Hip, Thorax, Head) is the mean of its keypoints that were found and scores the
+    lowest of them; it is missing (NaN, score 0) only when none was found. Spine is the midpoint of Hip
+    and Thorax, so it needs both. This is how ``pose3d lift``
+    maps real footage, where a profile view never shows the far ear. Training tables use
+    :func:`coco_to_h36m`, which needs every keypoint; their detectors report all 17, so the two agree
+    whenever nothing is missing. A joint made from fewer keypoints sits elsewhere than the model learnt
+    (a Head from the eyes and one ear is pulled towards that ear); benchmarks/lift_profile_view.py measures
+    what that costs in MPJPE.
+    """
+    found = np.isfinite(keypoints).all(axis=-1) & (np.nan_to_num(keypoints[..., 2], nan=-np.inf) > min_score)
+    gathered = keypoints[..., _COCO_TO_H36M, :]  # (..., 17, 4, 3)
+    present = found[..., _COCO_TO_H36M]  # (..., 17, 4)
+    count = present.sum(axis=-1)
+    total = np.where(present[..., None], gathered[..., :2], 0.0).sum(axis=-2)
+    xy = np.divide(total, count[..., None], out=np.full(total.shape, np.nan), where=count[..., None] > 0)
+    score = np.where(present, gathered[..., 2], np.inf).min(axis=-1)
+    out = np.concatenate([xy, np.where(count > 0, score, 0.0)[..., None]], axis=-1)
+    # Spine is the midpoint of Hip and Thorax (the mean of all four keypoints when all are found): from the
+    # shoulders alone it would sit on the Thorax, so it needs both
+    spine, hip, thorax = (H36M_17.joints.index(name) for name in ("Spine", "Hip", "Thorax"))
+    out[..., spine, :2] = (out[..., hip, :2] + out[..., thorax, :2]) / 2
+    out[..., spine, 2] = np.where(np.isnan(out[..., spine, 0]), 0.0, np.minimum(out[..., hip, 2], out[..., thorax, 2]))
+    return out
+
+
 def to_h36m17(keypoints: np.ndarray, layout: str) -> np.ndarray:
     """Keypoints of any layout in :data:`KEYPOINT_LAYOUTS` (or ``h36m17`` itself) in H36M-17 order."""
     if layout == H36M_17.name:
         return keypoints
     return coco_to_h36m(to_coco17(keypoints, layout))
+
+
+def to_h36m17_present(keypoints: np.ndarray, layout: str, min_score: float) -> np.ndarray:
+    """Like :func:`to_h36m17` for (..., J, 3) keypoints with scores, synthesised joints made from the keypoints
+    found (:func:`coco_to_h36m_present`)."""
+    if layout == H36M_17.name:
+        return keypoints
+    return coco_to_h36m_present(to_coco17(keypoints, layout), min_score)
 
 
 def kind_of_layout(layout: str) -> str:

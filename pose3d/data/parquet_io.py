@@ -54,7 +54,8 @@ def build_table(columns: dict[str, Any], coords: dict[str, np.ndarray], metadata
         shapes[name] = list(values.shape[1:])
     meta = dict(metadata, shapes=shapes)
     table = pa.table(arrays)
-    return table.replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
+    # allow_nan=False: NaN and Infinity are not JSON, and other readers of the file would refuse them
+    return table.replace_schema_metadata({METADATA_KEY: json.dumps(meta, allow_nan=False).encode()})
 
 
 def write_table(table: pa.Table, path: str | Path) -> None:

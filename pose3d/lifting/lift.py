@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pose3d.core.atomic import atomic_path, check_writable
+from pose3d.core.atomic import atomic_paths, check_outputs
 from pose3d.core.device import select_device
 from pose3d.core.errors import InputError
 from pose3d.data.camera import normalize_screen
-from pose3d.data.layouts import INPUT_KINDS, kind_of_layout, to_h36m17
+from pose3d.data.layouts import INPUT_KINDS, kind_of_layout, to_h36m17_present
 from pose3d.data.parquet_io import build_table, file_record, write_table
 from pose3d.data.skeleton import H36M_17, KEYPOINT_LAYOUTS, to_layout
 from pose3d.export.onnx_runtime import OnnxPredictor
@@ -124,9 +124,8 @@ def lift_keypoints(
     width, height = size
     if not (0 < width <= MAX_PIXELS and 0 < height <= MAX_PIXELS):
         raise InputError(keypoints, f"image size {width}x{height} must be 1 to {MAX_PIXELS} pixels a side")
-    people = select(
-        tracks(detections, to_h36m17(detections.keypoints, detections.layout), min_score), person, keypoints
-    )
+    h36m = to_h36m17_present(detections.keypoints, detections.layout, min_score)
+    people = select(tracks(detections, h36m, min_score), person, keypoints)
 
     pixels = to_layout(np.concatenate([t.keypoints for t in people]), H36M_17.name, spec.layout)
     clip_starts = np.cumsum([0] + [len(t.frames) for t in people])
@@ -152,10 +151,9 @@ def lift_keypoints(
 
 
 def write_lifted(
-    lifted: Lifted, out_dir: str | Path, checkpoint: str | Path, keypoints: str | Path, min_score: float
-) -> list[Path]:
-    """``poses_3d.parquet`` (one row per frame and person) and ``poses_3d.npz`` (the same arrays), atomically."""
-    out_dir = Path(out_dir)
+    lifted: Lifted, parquet: Path, npz: Path, checkpoint: str | Path, keypoints: str | Path, min_score: float
+) -> None:
+    """``parquet`` (one row per frame and person) and ``npz`` (the same arrays); :func:`lift` makes them a set."""
     skeleton = get(lifted.model).skeleton
     coords = {"keypoints": lifted.keypoints, "positions": lifted.positions}
     units = {"keypoints": "pixels", "positions": "metres"}
@@ -184,14 +182,12 @@ def write_lifted(
         sources=[file_record(keypoints), file_record(checkpoint)],
     )
     columns = {"person": lifted.person, "frame": lifted.frame, "detected": lifted.detected}
-    parquet, npz = out_dir / PARQUET, out_dir / NPZ
     write_table(build_table(columns, coords, meta), parquet)
     arrays = {name: np.asarray(values) for name, values in columns.items()}
     arrays |= {name: values.astype(np.float32) for name, values in coords.items()}
     arrays |= {"joints": np.array(skeleton.joints), "parents": np.array(skeleton.parents)}
-    with atomic_path(npz, suffix=".npz") as tmp:
-        np.savez_compressed(tmp, allow_pickle=False, **arrays)
-    return [parquet, npz]
+    with open(npz, "wb") as handle:  # a handle: np.savez would append .npz to a name without it
+        np.savez_compressed(handle, allow_pickle=False, **arrays)
 
 
 def summary(lifted: Lifted, detections_path: str | Path, written: list[Path], device: str) -> str:
@@ -225,21 +221,24 @@ def lift(
     flip: bool = False,
     runtime: str = "torch",
 ) -> str:
-    """Lift ``keypoints`` with ``checkpoint`` into ``out_dir``; returns the summary. Nothing is written on bad input.
+    """Lift ``keypoints`` with ``checkpoint`` into ``out_dir``; returns the summary.
 
-    With ``render`` (a ``.gif`` or ``.mp4`` path) also animate the first lifted person.
+    With ``render`` (a ``.gif`` or ``.mp4`` path) also animate the first lifted person. The outputs are one
+    set (:func:`pose3d.core.atomic.atomic_paths`): checked before any work, and all written or none.
     """
-    for output in (Path(out_dir) / PARQUET, Path(out_dir) / NPZ, *([render] if render else [])):
-        check_writable(output)  # before any work, so a bad path cannot leave some outputs written
+    outputs = {"--out (Parquet)": Path(out_dir) / PARQUET, "--out (npz)": Path(out_dir) / NPZ}
+    if render:
+        outputs["--render"] = Path(render)
+    check_outputs(list(outputs.values()), list(outputs))
     lifted = lift_keypoints(
         checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d, video, flip, runtime
     )
-    written = write_lifted(lifted, out_dir, checkpoint, keypoints, min_score)
-    if render:
-        render_lifted(lifted, render)
-        written.append(Path(render))
+    with atomic_paths(list(outputs.values()), list(outputs)) as temporaries:
+        write_lifted(lifted, temporaries[0], temporaries[1], checkpoint, keypoints, min_score)
+        if render:
+            render_lifted(lifted, temporaries[2])
     where = "onnxruntime, cpu" if runtime == "onnx" else str(select_device(device))
-    return summary(lifted, keypoints, written, where)
+    return summary(lifted, keypoints, list(outputs.values()), where)
 
 
 def render_lifted(lifted: Lifted, out: str | Path) -> int:

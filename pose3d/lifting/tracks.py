@@ -1,7 +1,13 @@
-"""People across frames: link detections into tracks, rank and select them, fill missing keypoints in time."""
+"""People across frames: link detections into tracks, rank and select them, fill missing keypoints in time.
+
+A person with a joint never found in any frame cannot be lifted (nothing to interpolate from): such a
+person is still ranked, so indices stay those of the people found, but only fails the command when
+asked for by index or track id; ``all`` skips them with a warning.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +22,8 @@ MAX_GAP = 25
 #: Largest mean keypoint displacement, in units of the person's size, between linked detections.
 MAX_STEP = 0.5
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Track:
@@ -28,6 +36,7 @@ class Track:
     detected: np.ndarray  # (T,) bool: the person was detected in that frame
     filled: int  # keypoints (per joint and frame) filled by interpolation, undetected frames included
     confidence: float  # sum of the detection scores
+    problem: str | None = None  # why this person cannot be lifted (then keypoints hold NaN); None when it can
 
 
 def link(frames: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
@@ -80,15 +89,13 @@ def _fill(detections: Detections, rows: np.ndarray, keypoints: np.ndarray, score
     detected = np.zeros(len(frames), dtype=bool)
     detected[detections.frame[rows] - first] = True
     missing = np.isnan(dense[..., 0])
-    for joint in range(dense.shape[1]):
+    never = [H36M_17.joints[joint] for joint in np.flatnonzero(missing.all(axis=0))]
+    for joint in np.flatnonzero(~missing.all(axis=0)):
         seen = ~missing[:, joint]
-        if not seen.any():
-            raise InputError(
-                detections.path, f"person {track}: {H36M_17.joints[joint]} is never detected (nothing to interpolate)"
-            )
         for axis in range(2):
             dense[:, joint, axis] = np.interp(frames, frames[seen], dense[seen, joint, axis])
     return Track(
+        problem=f"{', '.join(never)} never detected (nothing to interpolate)" if never else None,
         id=track,
         frames=frames,
         keypoints=dense,
@@ -102,10 +109,12 @@ def _fill(detections: Detections, rows: np.ndarray, keypoints: np.ndarray, score
 def tracks(detections: Detections, keypoints: np.ndarray, min_score: float) -> list[Track]:
     """Every person in ``detections`` (H36M-17 ``keypoints`` (N, 17, 3)), most confident first.
 
-    Keypoints scoring at or below ``min_score`` (or not finite) are missing and interpolated in time.
+    Keypoints scoring at or below ``min_score`` (or with a coordinate or score that is not finite) are
+    missing and interpolated in time. People who cannot be lifted are included, with their ``problem``.
     """
     positions = keypoints[..., :2].copy()
-    positions[~(np.isfinite(positions).all(axis=-1) & (keypoints[..., 2] > min_score))] = np.nan
+    found = np.isfinite(keypoints).all(axis=-1) & (np.nan_to_num(keypoints[..., 2], nan=-np.inf) > min_score)
+    positions[~found] = np.nan
     seen = np.isfinite(positions[..., 0]).any(axis=1)  # detections with at least one keypoint
     if not seen.any():
         raise InputError(detections.path, f"no keypoint scores above {min_score} (--min-score)")
@@ -129,17 +138,29 @@ def _segments(frames: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
 
 
 def select(found: list[Track], person: str, path: object) -> list[Track]:
-    """``person``: ``all``, ``track:ID`` (the detector's track id) or an index into ``found`` (0: most confident)."""
+    """``person``: ``all``, ``track:ID`` (the detector's track id) or an index into ``found`` (0: most confident).
+
+    A person asked for by index or track id who cannot be lifted is an :class:`InputError`; ``all`` lifts
+    every person who can be, warns about each who cannot, and fails only when nobody can.
+    """
     summary = ", ".join(f"{i}: track {t.id} ({len(t.frames)} frames)" for i, t in enumerate(found[:5]))
     if person == "all":
-        return found
-    if person.startswith("track:"):
+        chosen = found
+    elif person.startswith("track:"):
         chosen = [t for t in found if str(t.id) == person.removeprefix("track:")]
         if not chosen:
             raise InputError(str(path), f"no {person}; people found: {summary}")
-        return chosen
-    if not person.isdecimal():
+    elif not person.isdecimal():
         raise InputError(str(path), f"--person {person!r}: use an index (0: most confident), track:ID or all")
-    if int(person) >= len(found):
+    elif int(person) >= len(found):
         raise InputError(str(path), f"no person {person}; people found: {summary}")
-    return [found[int(person)]]
+    else:
+        chosen = [found[int(person)]]
+    liftable = [t for t in chosen if t.problem is None]
+    for t in chosen:
+        if t.problem is not None and (person == "all" and liftable):
+            log.warning("%s: skipped person %d (frames %d-%d): %s", path, t.id, t.frames[0], t.frames[-1], t.problem)
+        elif t.problem is not None:
+            who = {"all": "nobody can be lifted; the most confident person"}.get(person, f"--person {person}")
+            raise InputError(str(path), f"{who} (track {t.id}, frames {t.frames[0]}-{t.frames[-1]}): {t.problem}")
+    return liftable

@@ -43,10 +43,15 @@ def detect_format(path: Path) -> str:
 
 
 def read(path: str | Path, format: str | None = None, video: str | None = None) -> Detections:
-    """The detections in ``path`` (``format`` one of ``pose3d.config.choices.LIFT_FORMATS``, or detected)."""
+    """The detections in ``path`` (``format`` one of ``pose3d.config.choices.LIFT_FORMATS``, or detected);
+    ``video`` picks one video of a file or folder that holds several (VideoPose3D, OpenPose)."""
     path = Path(path)
     format = format or detect_format(path)
     if format == videopose3d.FORMAT:
         return videopose3d.read(path, video=video)
-    readers = {m.FORMAT: m.read for m in (coco_json, alphapose, openpose, npy)}
+    if format == openpose.FORMAT:
+        return openpose.read(path, video=video)
+    if video is not None:
+        raise InputError(path, f"--video picks a video of a VideoPose3D .npz or an OpenPose folder, not of {format}")
+    readers = {m.FORMAT: m.read for m in (coco_json, alphapose, npy)}
     return readers[format](path)

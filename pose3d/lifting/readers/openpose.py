@@ -3,10 +3,14 @@
 Each file holds ``people[].pose_keypoints_2d``: x, y, confidence of 25 (BODY_25) or 18 (COCO-18)
 keypoints; an undetected keypoint is written as 0, 0, 0. ``person_id`` is -1 unless a tracker ran.
 A frame's number is its file's position in name order (OpenPose zero-pads the frame number).
+OpenPose names the files ``<video>_<frame:012d>_keypoints.json``: a folder holding the files of
+several videos is refused with their names unless ``--video`` names the one to read.
 """
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -23,21 +27,37 @@ LAYOUTS = {
 }
 
 
-def frame_files(folder: Path) -> list[Path]:
-    """The per-frame JSON files of an OpenPose output folder, in frame order."""
+#: ``<video>_<frame>_keypoints.json``, OpenPose's name for the file of one frame.
+_NAME = re.compile(r"(?P<video>.*)_\d+_keypoints\.json")
+
+
+def frame_files(folder: Path, video: str | None = None) -> list[Path]:
+    """The per-frame JSON files of one video in an OpenPose output folder, in frame order."""
     files = sorted(folder.glob("*_keypoints.json")) or sorted(folder.glob("*.json"))
     if not files:
         raise InputError(folder, "no OpenPose *_keypoints.json files in this folder")
+    videos: dict[str, list[Path]] = defaultdict(list)
+    for file in files:
+        match = _NAME.fullmatch(file.name)
+        videos[match["video"] if match else ""].append(file)
+    names = ", ".join(repr(name) for name in sorted(videos)[:5]) + (", ..." if len(videos) > 5 else "")
+    if video is not None:
+        if video not in videos:
+            raise InputError(folder, f"--video {video!r}: no {video}_<frame>_keypoints.json files; it holds {names}")
+        return videos[video]
+    if len(videos) > 1:
+        raise InputError(folder, f"holds the frames of {len(videos)} videos ({names}); choose one with --video")
     return files
 
 
-def read(folder: Path) -> Detections:
-    """The people of every frame file; the detection score is the mean confidence of its found keypoints."""
+def read(folder: Path, video: str | None = None) -> Detections:
+    """The people of every frame file (of ``video``, when the folder holds several); the detection score is
+    the mean confidence of its found keypoints."""
     if not folder.is_dir():
         raise InputError(folder, "not a folder (an OpenPose output folder holds one JSON file per frame)")
     frames, keypoints, tracks = [], [], []
     size = None
-    files = frame_files(folder)
+    files = frame_files(folder, video)
     for frame, file in enumerate(files):
         content = load_json(file)
         if not isinstance(content, dict) or not isinstance(content.get("people"), list):
@@ -64,7 +84,7 @@ def read(folder: Path) -> Detections:
     track = np.asarray(tracks, dtype=np.int64)
     check_values(folder, array)  # before the score sums below can overflow
     confidence = array[..., 2]
-    found = confidence > 0
+    found = np.isfinite(array).all(axis=-1) & (np.nan_to_num(confidence, nan=0.0) > 0)  # NaN, inf: not found
     score = np.where(found.any(axis=1), (confidence * found).sum(axis=1) / np.maximum(found.sum(axis=1), 1), 0.0)
     return Detections(
         path=folder,

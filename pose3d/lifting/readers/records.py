@@ -80,6 +80,8 @@ def parse_records(
         score = record.get("score", 1.0)
         if not is_number(score):
             raise InputError(path, f"detection {i}: 'score' is not a number")
+        if not np.isfinite(score):
+            raise InputError(path, f"detection {i}: 'score' {score} is not a finite number")
         frames.append(frame)
         keypoints.append(values)
         scores.append(score)
