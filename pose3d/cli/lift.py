@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from pose3d.cli.arguments import file_ending, positive_int
+from pose3d.cli.export import DEFAULT_FPS, frame_rate
 from pose3d.config.choices import ANIMATION_SUFFIXES, DEVICES, LAYOUTS_2D, LIFT_FORMATS
 
 
@@ -24,6 +26,10 @@ def _lift(args: argparse.Namespace) -> None:
     from pose3d.core.device import set_threads
     from pose3d.lifting.lift import lift
 
+    if args.bvh:
+        from pose3d.core.atomic import check_writable
+
+        check_writable(args.bvh)  # before any work
     set_threads(args.threads)
     print(
         lift(
@@ -42,6 +48,12 @@ def _lift(args: argparse.Namespace) -> None:
             runtime=args.runtime,
         )
     )
+    if args.bvh:  # the first person lifted, as `pose3d export bvh` writes it from the Parquet
+        from pose3d.export.sources import lift_people
+        from pose3d.export.write import export_bvh
+        from pose3d.lifting.lift import PARQUET
+
+        print(export_bvh(lift_people(Path(args.out) / PARQUET)[:1], args.bvh, args.fps))
 
 
 def register(commands: Any) -> None:
@@ -94,6 +106,18 @@ def register(commands: Any) -> None:
         type=file_ending(*ANIMATION_SUFFIXES),
         metavar="FILE",
         help="also animate the first person lifted: 2D input beside the 3D pose, as FILE.gif or FILE.mp4",
+    )
+    lift.add_argument(
+        "--bvh",
+        type=file_ending(".bvh"),
+        metavar="FILE",
+        help="also write the first person lifted as BVH motion for animation tools (see `pose3d export bvh`)",
+    )
+    lift.add_argument(
+        "--fps",
+        type=frame_rate,
+        default=DEFAULT_FPS,
+        help=f"frames per second of the video, for --bvh (default {DEFAULT_FPS:g})",
     )
     lift.add_argument(
         "--flip",

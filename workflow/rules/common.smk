@@ -1,5 +1,6 @@
 """Helpers shared by the rules: paths derived from the config, run names, wildcard constraints."""
 
+import re
 import shlex
 from pathlib import Path
 
@@ -133,7 +134,20 @@ def lift_options(wildcards):
         options.append("--image-size {} {}".format(*entry["image_size"]))
     if entry.get("flip"):
         options.append("--flip")
+    if entry.get("bvh"):
+        options.append(f"--bvh {shlex.quote(lift_bvh_path(wildcards.name))} --fps {entry.get('fps', 50)}")
     return " ".join(options)
+
+
+def lift_bvh_path(name):
+    """Where a `lift` entry with `bvh: true` gets its BVH motion."""
+    return f"results/lift/{name}/poses_3d.bvh"
+
+
+def lift_names(bvh):
+    """Pattern of the `lift` entry names that ask (bvh=True) or do not ask for a BVH file; none: never matches."""
+    names = [re.escape(name) for name, entry in lift_entries().items() if bool(entry.get("bvh")) == bvh]
+    return "|".join(names) or "(?!)"
 
 
 def animation(ext, run="{model}-{source}"):
