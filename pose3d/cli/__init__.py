@@ -15,6 +15,7 @@ from pose3d import __version__
 from pose3d.cli import bench, data, export, lift, results, runs, tracking, viz
 from pose3d.core.errors import InputError, one_line
 from pose3d.core.progress import configure_logging
+from pose3d.training.interruption import RESUME_STATUS, Preempted
 
 COMMAND_MODULES = (data, runs, results, viz, tracking, lift, export, bench)
 
@@ -43,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; bad input exits with status 2 and a one-line message naming the file or key."""
+    """Entry point; bad input exits with status 2 and a one-line message naming the file or key, a training
+    job stopped by a signal with :data:`RESUME_STATUS` once its state is saved."""
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose)  # progress to stdout; stderr carries only what went wrong
     try:
@@ -51,4 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         print(f"pose3d: error: {one_line(err, limit=1000)}", file=sys.stderr)
         return 2
+    except Preempted as stop:  # a scheduler's or the user's signal; the state is saved
+        print(f"pose3d: {one_line(stop, limit=1000)}", file=sys.stderr)
+        return RESUME_STATUS
     return 0

@@ -7,10 +7,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pose3d.cli.arguments import positive_int
+from pose3d.cli.arguments import config_setting, positive_int
 from pose3d.config.choices import INPUTS_2D, LAYOUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
 from pose3d.core.errors import InputError
 from pose3d.models import MODELS
+from pose3d.training.interruption import DEFAULT_STATE_MINUTES, RESUME_STATUS
 
 #: Every released size name of the models that come in sizes.
 SIZES = sorted({size for spec in MODELS.values() for size in spec.sizes})
@@ -56,7 +57,14 @@ def _train(args: argparse.Namespace) -> None:
     settings = _load_settings(args)
     set_threads(args.threads)
     open_run = _training_run(args, settings)
-    train(settings, poses_3d=args.poses_3d, poses_2d=args.poses_2d, out=args.out, open_run=open_run)
+    train(
+        settings,
+        poses_3d=args.poses_3d,
+        poses_2d=args.poses_2d,
+        out=args.out,
+        open_run=open_run,
+        state_every=args.state_every,
+    )
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -136,6 +144,15 @@ def register(commands: Any) -> None:
     """Add ``train``, ``evaluate``, ``baseline`` and ``import-checkpoint`` to the ``pose3d`` subcommands."""
     train = commands.add_parser("train", help="train one model on one 2D input")
     _add_run_options(train, "output checkpoint (model.pt); training_state.pt is written beside it")
+    train.add_argument(
+        "--state-every",
+        type=config_setting(float, "training", "state_every"),
+        default=DEFAULT_STATE_MINUTES,
+        metavar="MINUTES",
+        help="write training_state.pt within an epoch this often (default %(default)s); it is also written "
+        f"after every epoch and on SIGTERM, SIGINT or SIGUSR1, which then exit with status {RESUME_STATUS}: "
+        "the same command continues",
+    )
     train.set_defaults(handler=_train)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a trained model per action and cross-dataset")

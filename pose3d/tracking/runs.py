@@ -21,6 +21,7 @@ from pose3d.config.run_settings import RunSettings
 from pose3d.runs import Checkpoint
 from pose3d.tracking.provenance import fingerprint, flatten, git_commit
 from pose3d.tracking.store import use_store
+from pose3d.training.interruption import Preempted
 from pose3d.visualization.palette import model_color
 
 OUTPUT_TAG = "pose3d.output"
@@ -92,7 +93,7 @@ def training_run(
         active = mlflow.start_run(run_id=run_id)
     try:
         yield TrainingRun(active.info.run_id, settings.run)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Preempted):  # stopped by the user or a scheduler: the same command continues it
         mlflow.end_run("KILLED")
         raise
     except BaseException:

@@ -2,9 +2,11 @@
 
 Training tensors live on the training device and batches are drawn from them by index (no
 per-sample ``Dataset``). The epoch's sample order comes from a generator seeded by (seed, epoch),
-and the training state (weights, optimiser, schedule, torch RNG) is saved atomically after every
-epoch, so a re-run after an interruption resumes from the last finished epoch and ends with the
-same weights as an uninterrupted run.
+and the training state (weights, optimiser, schedule, every random generator, the position in the
+epoch) is saved atomically after every epoch, every few minutes within one, and on a stop signal
+(SIGTERM, SIGINT, SIGUSR1: then training raises :class:`~pose3d.training.interruption.Preempted`),
+so a re-run after an interruption resumes where the state was written and ends with the same
+weights as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from pose3d.models.recipes import Recipe
 from pose3d.models.tgraphnet import TGraphNet
 from pose3d.models.windows import training_windows
 from pose3d.runs import Checkpoint, Predictor
+from pose3d.training import rng
+from pose3d.training.interruption import DEFAULT_STATE_MINUTES, Preempted, StateDeadline, StopSignals
 from pose3d.training.step import TrainStep, build_optimizer
 
 log = logging.getLogger(__name__)
@@ -102,21 +106,25 @@ class Batches:
     def __len__(self) -> int:
         return math.ceil(self.per_epoch / self.batch_size)
 
-    def epoch(self, epoch: int):
-        """Batches of one epoch, in an order that depends only on (seed, epoch)."""
+    def epoch(self, epoch: int, start: int = 0):
+        """Batches of one epoch from batch ``start`` on, in an order that depends only on (seed, epoch).
+
+        The epoch's generator draws the whole order (and the flips) before the first batch, so batch
+        ``start`` is the same whether the epoch began here or was resumed here.
+        """
         generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
         order = torch.randperm(len(self.samples), generator=generator)[: self.per_epoch].to(self.samples.device)
         if self.skeleton is not None:  # flip augmentation: each sample mirrored with probability 1/2
             mirrored = (torch.rand(self.per_epoch, generator=generator) < 0.5).to(self.samples.device)
-        for start in range(0, self.per_epoch, self.batch_size):
-            chosen = order[start : start + self.batch_size]
+        for first in range(start * self.batch_size, self.per_epoch, self.batch_size):
+            chosen = order[first : first + self.batch_size]
             rows = self.samples[chosen]
             if self.single_frame:
                 rows = rows[:, 0]
             intrinsics = None if self.intrinsics is None else self.intrinsics[chosen]
             inputs, targets = self.inputs[rows], self.targets[rows]
             if self.skeleton is not None:
-                flip = mirrored[start : start + self.batch_size].view(-1, *[1] * (inputs.ndim - 1))
+                flip = mirrored[first : first + self.batch_size].view(-1, *[1] * (inputs.ndim - 1))
                 inputs = torch.where(flip, mirror(inputs, self.skeleton), inputs)
                 targets = torch.where(flip, mirror(targets, self.skeleton), targets)
             yield inputs, targets, intrinsics
@@ -160,9 +168,11 @@ def _usable_state(saved: Any, model: torch.nn.Module) -> str | None:
         return "its weights do not match the model"
     if any(not isinstance(weights[k], torch.Tensor) or weights[k].shape != v.shape for k, v in expected.items()):
         return "its weights do not match the model"
-    rng = saved["torch_rng"]
-    if not isinstance(rng, torch.Tensor) or rng.dtype != torch.uint8 or not isinstance(saved["epoch"], int):
+    torch_rng = saved["torch_rng"]
+    if not isinstance(torch_rng, torch.Tensor) or torch_rng.dtype != torch.uint8 or not isinstance(saved["epoch"], int):
         return "its random state or epoch count is damaged"
+    if not isinstance(saved.get("batch", 0), int) or not isinstance(saved.get("loss_total"), torch.Tensor | None):
+        return "its position in the epoch is damaged"
     return None
 
 
@@ -174,12 +184,20 @@ def _restore(
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     device: torch.device,
 ) -> dict[str, Any]:
-    """Load the training state saved after the last finished epoch, if it was written with these settings.
+    """Load the training state saved last (after an epoch or within one), if it was written with these settings.
 
     A state that cannot be read (truncated by a kill, damaged, planted) is set aside and training
     starts afresh; loading never runs code from the file (``weights_only``).
     """
-    fresh: dict[str, Any] = {"epoch": 0, "history": [], "best": None, "mlflow_run_id": None}
+    fresh: dict[str, Any] = {
+        "epoch": 0,
+        "batch": 0,  # batches of epoch ``epoch`` done
+        "loss_total": None,  # their sample-weighted loss sum (a tensor), None at the start of an epoch
+        "loss_count": 0,  # their samples
+        "history": [],
+        "best": None,
+        "mlflow_run_id": None,
+    }
     if not state_path.exists():
         return fresh
     try:
@@ -198,14 +216,13 @@ def _restore(
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
-        torch.set_rng_state(saved["torch_rng"].cpu())
-        if device.type == "cuda" and saved.get("cuda_rng") is not None:
-            torch.cuda.set_rng_state_all(saved["cuda_rng"])
+        rng.restore(saved, device)
     except (KeyError, TypeError, ValueError, RuntimeError) as err:  # damaged optimiser or scheduler state
         _set_aside(state_path, f"cannot be resumed ({type(err).__name__}: {err})")
         raise InputError(state_path, "damaged training state set aside; run the same command again") from err
-    log.info("resuming after epoch %d from %s", saved["epoch"], state_path)
-    return {key: saved.get(key) for key in fresh}
+    within = f" and {saved['batch']} batches of the next" if saved.get("batch") else ""
+    log.info("resuming after epoch %d%s from %s", saved["epoch"], within, state_path)
+    return {key: saved.get(key, default) for key, default in fresh.items()}
 
 
 def _train_epoch(
@@ -216,29 +233,38 @@ def _train_epoch(
     recipe: Recipe,
     on_batch: BatchHook | None,
     bar: tqdm,
+    state: dict[str, Any],
+    after_batch: Callable[[], None],
 ) -> float:
-    """One pass over the epoch's batches; returns the sample-weighted mean training loss.
+    """One pass over the epoch's batches from ``state["batch"]`` on; returns the sample-weighted mean training loss.
 
-    Advances ``bar`` by the samples of each batch; its note (epoch, step, running loss) is renewed at
-    most once a second, as reading the loss waits for the device. The running total stays on the
-    device between notes.
+    Keeps the position (``batch``, ``loss_total``, ``loss_count``) in ``state`` current and calls
+    ``after_batch`` after each batch (it writes the state when one is due). Advances ``bar`` by the
+    samples of each batch; its note (epoch, step, running loss) is renewed at most once a second, as
+    reading the loss waits for the device. The running total stays on the device between notes.
     """
     step.model.train()
-    total, count = torch.zeros((), device=batches.inputs.device), 0
+    device = batches.inputs.device
+    resumed = state["loss_total"]
+    total = torch.zeros((), device=device) if resumed is None else resumed.to(device).clone()
+    count, start = state["loss_count"], state["batch"]
     noted = 0.0
-    for batch, (inputs, targets, intrinsics) in enumerate(batches.epoch(epoch)):
+    for batch, (inputs, targets, intrinsics) in enumerate(batches.epoch(epoch, start), start=start):
         if on_batch is not None:
             on_batch(epoch, batch)
         total += step(inputs, targets, intrinsics) * len(inputs)
         count += len(inputs)
         if recipe.lr_decay_unit == "step":
             scheduler.step()
+        state.update(batch=batch + 1, loss_total=total, loss_count=count)
+        after_batch()
         bar.update(len(inputs))
         if time.monotonic() - noted >= 1.0:
             _note(bar, epoch, batch + 1, recipe.epochs, len(batches), float(total) / count)
             noted = time.monotonic()
     if recipe.lr_decay_unit == "epoch":
         scheduler.step()
+    state.update(batch=0, loss_total=None, loss_count=0)
     mean_loss = float(total) / max(count, 1)
     _note(bar, epoch, len(batches), recipe.epochs, len(batches), mean_loss)
     return mean_loss
@@ -257,10 +283,13 @@ def train(
     open_run: RunOpener | None = None,
     on_batch: BatchHook | None = None,
     on_epoch: EpochHook | None = None,
+    state_every: float = DEFAULT_STATE_MINUTES,
 ) -> Checkpoint:
     """Train, resuming from ``<out dir>/training_state.pt`` when present; write the checkpoint ``out``.
 
-    The state file is written after every epoch and removed once the checkpoint is written.
+    The state file is written after every epoch, after the batch in progress when ``state_every``
+    minutes passed since the last write, and on SIGTERM, SIGINT or SIGUSR1, which then stop training
+    with :class:`Preempted`; it is removed once the checkpoint is written.
     ``open_run`` opens the run to log to (when resuming, the run the state file names). Returns the
     checkpoint written. ``on_batch(epoch, batch)`` and ``on_epoch(epoch, metrics)`` are called as training progresses.
     """
@@ -293,19 +322,42 @@ def train(
     step = TrainStep(model, optimizer, recipe, implementation, device, bf16=settings.mixed_precision)
     if step.bf16:
         log.info("forward pass under bf16 autocast (training.mixed_precision: true)")
+
+    def write_state() -> None:
+        _save(
+            {
+                "settings": settings.to_dict(),
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                **rng.capture(device),
+                **state,
+            },
+            state_path,
+        )
+        deadline.written()
+
+    def after_batch() -> None:
+        if deadline.due():
+            write_state()
+            if stop.received:
+                raise Preempted(stop.received, state_path)
+
     run_context = open_run(state["mlflow_run_id"]) if open_run else nullcontext(None)
-    with run_context as run:
+    with run_context as run, StopSignals() as stop:
+        deadline = StateDeadline(state_every, stop)
         state["mlflow_run_id"] = run.run_id if run else None
         with progress(
             total=recipe.epochs * batches.per_epoch,
-            initial=state["epoch"] * batches.per_epoch,
+            initial=state["epoch"] * batches.per_epoch + min(state["batch"] * batches.batch_size, batches.per_epoch),
             desc=f"train {settings.run}",
             unit=" samples",
         ) as bar:
             for epoch in range(state["epoch"], recipe.epochs):
                 started = time.monotonic()
+                train_loss = _train_epoch(step, batches, epoch, scheduler, recipe, on_batch, bar, state, after_batch)
                 metrics = {
-                    "train_loss": _train_epoch(step, batches, epoch, scheduler, recipe, on_batch, bar),
+                    "train_loss": train_loss,
                     "lr": optimizer.param_groups[0]["lr"],
                 }
                 seconds = time.monotonic() - started
@@ -329,22 +381,13 @@ def train(
                     seconds,
                     batches.per_epoch / max(seconds, 1e-9),
                 )
-                _save(
-                    {
-                        "settings": settings.to_dict(),
-                        "model": model.state_dict(),
-                        "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict(),
-                        "torch_rng": torch.get_rng_state(),
-                        "cuda_rng": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
-                        **state,
-                    },
-                    state_path,
-                )
+                write_state()
                 if run:
                     run.log_epoch(epoch, metrics)
                 if on_epoch is not None:
                     on_epoch(epoch, metrics)
+                if stop.received:
+                    raise Preempted(stop.received, state_path)
 
         chosen = state["best"] if selection != "last" and state["best"] is not None else None
         if chosen:

@@ -7,6 +7,7 @@ rule train:
         "results/models/{model}-{source}/model.pt",
     params:
         settings=train_settings,
+        state_every=config["training"].get("state_every", 5),
     log:
         "results/logs/train/{model}-{source}.log",
     benchmark:
@@ -19,5 +20,6 @@ rule train:
         "../../envs/pose3d.yaml"
     shell:
         "pose3d train --settings {params.settings:q} --threads {threads} --tracking {input.tracking}"
+        " --state-every {params.state_every}"
         " --poses-3d {input.poses_3d} --poses-2d {input.poses_2d}"
         " --out {output} > {log} 2>&1"
