@@ -32,11 +32,10 @@ CM_PER_METRE = 100.0
 #: Camera frame (x right, y down, z forward) -> BVH frame (Y up): half a turn about x, a proper rotation.
 CAMERA_TO_BVH = np.diag([1.0, -1.0, -1.0])
 _UP, _DOWN, _LEFT, _RIGHT = (0.0, 1.0, 0.0), (0.0, -1.0, 0.0), (1.0, 0.0, 0.0), (-1.0, 0.0, 0.0)
-#: T-pose direction of the bone ending at each joint whose parent has one child (or is the middle child).
+#: T-pose direction of the bone ending at each joint whose parent has one child (the middle child of a joint
+#: with several, Spine or Neck/Nose, rests along +Y; its side children keep the sequence's mean directions).
 REST_DIRECTIONS: dict[str, tuple[float, float, float]] = {
-    "Spine": _UP,
     "Thorax": _UP,
-    "Neck/Nose": _UP,
     "Head": _UP,
     "RKnee": _DOWN,
     "RFoot": _DOWN,
@@ -58,11 +57,10 @@ _END_FRACTION = 0.2
 
 @dataclass(frozen=True)
 class Node:
-    """A BVH joint: a skeleton joint, or a zero-length link (``joint`` is then the side child it leads to)."""
+    """A BVH joint: a skeleton joint, or a zero-length link to a side child."""
 
     name: str
     parent: int  # node index, -1 for the root
-    joint: int  # skeleton joint
     link: bool
     order: str  # rotation channel order, e.g. "ZYX"
 
@@ -93,93 +91,83 @@ def _middle_child(skeleton: Skeleton, kids: list[int]) -> int:
     return middle[0]
 
 
-def _rest_axis(direction: np.ndarray) -> int:
-    return int(np.argmax(np.abs(direction)))
+def _order(rest: np.ndarray) -> str:
+    """The channel order of a joint whose bone rests along ``rest``."""
+    return _ORDERS[int(np.argmax(np.abs(rest)))]
+
+
+class _Hierarchy:
+    """The BVH joints, built depth first, each with its global rotation (T, 3, 3) solved from the positions."""
+
+    def __init__(self, skeleton: Skeleton, points: np.ndarray) -> None:
+        self.skeleton, self.points, self.kids = skeleton, points, skeleton.children()
+        bones = points[:, 1:] - points[:, list(skeleton.parents[1:])]
+        self.lengths = np.concatenate([[0.0], np.median(np.linalg.norm(bones, axis=-1), axis=0)])
+        self.nodes: list[Node] = []
+        self.offsets: list[np.ndarray] = []
+        self.rotations: list[np.ndarray] = []
+        self.end_sites: dict[int, np.ndarray] = {}
+
+    def add(self, name: str, parent: int, link: bool, order: str, offset: np.ndarray, rotation: np.ndarray) -> int:
+        self.nodes.append(Node(name, parent, link, order))
+        self.offsets.append(offset)
+        self.rotations.append(np.broadcast_to(rotation, (len(self.points), 3, 3)))
+        return len(self.nodes) - 1
+
+    def seen(self, frame: np.ndarray, joint: int) -> np.ndarray:
+        """(T, 3) direction of the bone ending at ``joint`` in the (T, 3, 3) ``frame``."""
+        bone = normalize(self.points[:, joint] - self.points[:, self.skeleton.parents[joint]])
+        return np.einsum("...ji,...j->...i", frame, bone)
+
+    def joint(self, joint: int, parent: int, rest: np.ndarray) -> None:
+        """Add ``joint`` (whose bone rests along ``rest``) below node ``parent`` (-1: the root), then its children."""
+        parent_rotation = self.rotations[parent] if parent >= 0 else np.eye(3)
+        offset = self.lengths[joint] * rest
+        name = bvh_name(self.skeleton.joints[joint])
+        children = self.kids[joint]
+        if len(children) >= 2:
+            self.girdle(joint, parent, offset)
+        elif children:
+            child_rest = np.array(REST_DIRECTIONS[self.skeleton.joints[children[0]]])
+            rotation = parent_rotation @ shortest_arc(child_rest, self.seen(parent_rotation, children[0]))
+            self.joint(children[0], self.add(name, parent, False, _order(child_rest), offset, rotation), child_rest)
+        else:
+            node = self.add(name, parent, False, _order(rest), offset, parent_rotation)
+            self.end_sites[node] = _END_FRACTION * offset
+
+    def girdle(self, joint: int, parent: int, offset: np.ndarray) -> None:
+        """A joint with a middle, a left and a right child (Hip, Thorax): oriented by the middle child and the
+        right-to-left line; each side child hangs from a zero-length link that turns it onto its direction."""
+        skeleton, children = self.skeleton, self.kids[joint]
+        middle = _middle_child(skeleton, children)
+        left = next(k for k in children if k in skeleton.left)
+        right = next(k for k in children if k in skeleton.right)
+        up = np.array(_UP)
+        rotation = frame_from(self.seen(np.eye(3), middle), self.points[:, left] - self.points[:, right])
+        node = self.add(bvh_name(skeleton.joints[joint]), parent, False, _GIRDLE_ORDER, offset, rotation)
+        self.joint(middle, node, up)
+        for side in (k for k in children if k != middle):
+            seen = self.seen(rotation, side)
+            rest = normalize(seen.mean(axis=0))  # the sequence's mean shape of the triangle
+            link_rotation = rotation @ shortest_arc(rest, seen)
+            link = self.add(
+                bvh_name(skeleton.joints[side]) + "Base", node, True, _order(rest), np.zeros(3), link_rotation
+            )
+            self.joint(side, link, rest)
 
 
 def solve(skeleton: Skeleton, positions: np.ndarray, trajectory: np.ndarray | None, fps: float) -> BvhMotion:
     """The BVH motion of (T, J, 3) root-relative camera-frame ``positions`` (metres), with the root at the
     (T, 3) camera-frame ``trajectory`` or fixed at the origin; ``fps`` frames per second."""
-    kids = skeleton.children()
-    points = positions.astype(np.float64) @ CAMERA_TO_BVH.T * CM_PER_METRE
-    parents = np.array(skeleton.parents)
-    bone = points[:, 1:] - points[:, parents[1:]]
-    lengths = np.concatenate([[0.0], np.median(np.linalg.norm(bone, axis=-1), axis=0)])
-
-    nodes: list[Node] = []
-    offsets: list[np.ndarray] = []
-    rotations: list[np.ndarray] = []  # global, per node
-    end_sites: dict[int, np.ndarray] = {}
-    rest: dict[int, np.ndarray] = {}  # joint -> unit rest direction of the bone ending at it
-
-    def direction(joint: int) -> np.ndarray:
-        return normalize(points[:, joint] - points[:, skeleton.parents[joint]])
-
-    def add(name: str, parent: int, joint: int, link: bool, order: str, offset: np.ndarray, rot: np.ndarray) -> int:
-        nodes.append(Node(name, parent, joint, link, order))
-        offsets.append(offset)
-        rotations.append(rot)
-        return len(nodes) - 1
-
-    def visit(joint: int, parent_node: int) -> None:
-        parent_rot = rotations[parent_node] if parent_node >= 0 else np.eye(3)
-        offset = lengths[joint] * rest[joint] if parent_node >= 0 else np.zeros(3)
-        children = kids[joint]
-        if len(children) >= 2:
-            middle = _middle_child(skeleton, children)
-            left = next(k for k in children if k in skeleton.left)
-            right = next(k for k in children if k in skeleton.right)
-            rot = frame_from(direction(middle), points[:, left] - points[:, right])
-            node = add(bvh_name(skeleton.joints[joint]), parent_node, joint, False, _GIRDLE_ORDER, offset, rot)
-            rest[middle] = np.array(_UP)
-            visit(middle, node)
-            for side in (k for k in children if k != middle):
-                seen = np.einsum("tji,tj->ti", rot, direction(side))  # in the joint's own frame
-                rest[side] = normalize(seen.mean(axis=0))
-                link_rot = rot @ shortest_arc(rest[side], seen)
-                name = bvh_name(skeleton.joints[side]) + "Base"
-                link = add(name, node, side, True, _ORDERS[_rest_axis(rest[side])], np.zeros(3), link_rot)
-                visit(side, link)
-        elif children:
-            child = children[0]
-            rest[child] = np.array(REST_DIRECTIONS[skeleton.joints[child]])
-            seen = np.einsum("tji,tj->ti", parent_rot, direction(child))
-            rot = parent_rot @ shortest_arc(rest[child], seen)
-            node = add(
-                bvh_name(skeleton.joints[joint]),
-                parent_node,
-                joint,
-                False,
-                _ORDERS[_rest_axis(rest[child])],
-                offset,
-                rot,
-            )
-            visit(child, node)
-        else:
-            rot = np.broadcast_to(parent_rot, (len(points), 3, 3))
-            node = add(
-                bvh_name(skeleton.joints[joint]),
-                parent_node,
-                joint,
-                False,
-                _ORDERS[_rest_axis(rest[joint])],
-                offset,
-                rot,
-            )
-            end_sites[node] = _END_FRACTION * offset
-
-    visit(0, -1)
-    glob = np.stack(rotations, axis=1)  # (T, N, 3, 3)
-    parent_glob = np.stack(
-        [glob[:, n.parent] if n.parent >= 0 else np.broadcast_to(np.eye(3), glob[:, 0].shape) for n in nodes], axis=1
+    built = _Hierarchy(skeleton, positions.astype(np.float64) @ CAMERA_TO_BVH.T * CM_PER_METRE)
+    built.joint(0, -1, np.zeros(3))
+    glob = np.stack(built.rotations, axis=1)  # (T, N, 3, 3)
+    parents = np.stack(
+        [glob[:, n.parent] if n.parent >= 0 else np.broadcast_to(np.eye(3), glob[:, 0].shape) for n in built.nodes], 1
     )
-    local = np.swapaxes(parent_glob, -1, -2) @ glob
-    root = (
-        np.zeros((len(points), 3))
-        if trajectory is None
-        else trajectory.astype(np.float64) @ CAMERA_TO_BVH.T * CM_PER_METRE
-    )
-    return BvhMotion(nodes, np.stack(offsets), end_sites, root, local, 1.0 / fps)
+    local = np.swapaxes(parents, -1, -2) @ glob
+    root = np.zeros((len(positions), 3)) if trajectory is None else trajectory @ CAMERA_TO_BVH.T * CM_PER_METRE
+    return BvhMotion(built.nodes, np.stack(built.offsets), built.end_sites, root, local, 1.0 / fps)
 
 
 def bvh_text(motion: BvhMotion) -> str:

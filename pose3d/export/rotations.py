@@ -44,37 +44,11 @@ def frame_from(primary: np.ndarray, lateral: np.ndarray) -> np.ndarray:
     return np.stack([x, y, np.cross(x, y)], axis=-1)
 
 
-def angle_between(r1: np.ndarray, r2: np.ndarray) -> np.ndarray:
-    """Angle (radians) of the rotation from ``r1`` to ``r2``."""
-    cos = (np.trace(np.swapaxes(r1, -1, -2) @ r2, axis1=-2, axis2=-1) - 1.0) / 2.0
-    return np.arccos(np.clip(cos, -1.0, 1.0))
-
-
-def axis_rotation(angle: np.ndarray, axis: str) -> np.ndarray:
-    """(..., 3, 3) rotations by ``angle`` (radians) about the named axis."""
-    i = _AXES.index(axis)
-    j, k = (i + 1) % 3, (i + 2) % 3
-    c, s = np.cos(angle), np.sin(angle)
-    out = np.zeros((*np.shape(angle), 3, 3))
-    out[..., i, i] = 1.0
-    out[..., j, j], out[..., j, k], out[..., k, j], out[..., k, k] = c, -s, s, c
-    return out
-
-
-def euler_matrix(angles: np.ndarray, order: str) -> np.ndarray:
-    """Rotations ``R_a(angles[0]) R_b(angles[1]) R_c(angles[2])`` for ``order = "abc"`` (BVH's channel order)."""
-    return (
-        axis_rotation(angles[..., 0], order[0])
-        @ axis_rotation(angles[..., 1], order[1])
-        @ axis_rotation(angles[..., 2], order[2])
-    )
-
-
 def euler_angles(matrices: np.ndarray, order: str) -> np.ndarray:
-    """(T, ..., 3) angles (radians) with ``euler_matrix(angles, order) == matrices`` for (T, ..., 3, 3) rotations,
-    continuous in T: of the two solutions of each frame the one nearest the previous frame, whole turns removed.
-
-    ``order`` names three different axes; the middle angle is within [-90, 90] degrees in the first frame.
+    """(T, ..., 3) angles (radians) of (T, ..., 3, 3) rotations ``R_a(angles[0]) R_b(angles[1]) R_c(angles[2])``
+    for ``order = "abc"`` (BVH's channel order, e.g. ``"ZYX"``), continuous in T: of the two solutions of each
+    frame the one nearest the previous frame, whole turns removed. The middle angle of the first frame is
+    within [-90, 90] degrees.
     """
     i, j, k = (_AXES.index(axis) for axis in order)
     sign = 1.0 if (j - i) % 3 == 1 else -1.0  # even (XYZ, YZX, ZXY) or odd permutation
