@@ -134,6 +134,24 @@ def test_jittering_bone_lengths_get_one_rigid_skeleton(tmp_path: Path) -> None:
     assert np.ptp(np.linalg.norm(got[:, 1:] - got[:, list(H36M_17.parents[1:])], axis=-1), axis=0).max() < 1e-3
 
 
+def test_limbs_have_no_twist_about_their_bone() -> None:
+    """The defined twist: a joint with one child turns its bone by a swing alone, its rotation axis
+    perpendicular to the bone's rest direction (the twist about the bone, relative to the parent, is zero)."""
+    camera = demo_motion("Greeting", 80, seed=2)
+    motion = solve(H36M_17, camera - camera[:, :1], None, 50.0)
+    children = [[c for c, node in enumerate(motion.nodes) if node.parent == n] for n in range(len(motion.nodes))]
+    limbs = [(n, kids[0]) for n, kids in enumerate(children) if len(kids) == 1 and not motion.nodes[n].link]
+    assert len(limbs) == 10  # Spine, Neck/Nose and both hips, knees, shoulders and elbows
+    turned = []
+    for node, child in limbs:
+        r = motion.rotations[:, node]
+        axis = np.stack([r[:, 2, 1] - r[:, 1, 2], r[:, 0, 2] - r[:, 2, 0], r[:, 1, 0] - r[:, 0, 1]], axis=-1)
+        rest = motion.offsets[child] / np.linalg.norm(motion.offsets[child])
+        assert np.abs(axis @ rest).max() < 1e-9
+        turned.append(np.degrees(np.arccos(np.clip((np.trace(r, axis1=1, axis2=2) - 1) / 2, -1, 1))).max())
+    assert max(turned) > 60.0  # the arms leave the T-pose: the check is not of rotations that stay near identity
+
+
 @pytest.mark.parametrize("order", ["ZYX", "ZXY", "YZX", "XYZ"])
 def test_euler_angles_give_back_the_rotations(order: str) -> None:
     angles = np.random.default_rng(1).uniform(-3.0, 3.0, (40, 5, 3))
