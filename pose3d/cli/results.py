@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from pose3d.cli.arguments import file_ending
+
 
 def _tables(args: argparse.Namespace) -> None:
     from pose3d.evaluation.tables import write_tables
@@ -14,6 +16,7 @@ def _tables(args: argparse.Namespace) -> None:
 
 def _figures(args: argparse.Namespace) -> None:
     from pose3d.cli.viz import log_to_runs, tracking_uri
+    from pose3d.core.atomic import atomic_paths, check_outputs
     from pose3d.evaluation.tables import read_metrics
     from pose3d.runs import TrainingRecord
     from pose3d.visualization.charts import (
@@ -25,17 +28,21 @@ def _figures(args: argparse.Namespace) -> None:
         training_curves_figure,
     )
 
+    outputs = {"--per-action": args.per_action, "--per-joint": args.per_joint, "--training": args.training}
+    outputs = {option: path for option, path in outputs.items() if path}
+    check_outputs(list(outputs.values()), list(outputs))
     uri = tracking_uri(args.tracking)
-    long = read_metrics(args.metrics)  # every input is read and checked once, before any figure is written
+    long = read_metrics(args.metrics)  # every input is read and checked once, before any figure is drawn
     for metric in (*PER_ACTION_METRICS, *([JOINT_METRIC] if args.per_joint else [])):
         plotted_rows(long, metric, args.metrics)
     records = [TrainingRecord.load(checkpoint) for checkpoint in args.checkpoints]
-    per_action_figure(long, args.metrics, args.per_action)
-    if args.per_joint:
-        per_joint_figure(long, args.metrics, args.per_joint)
-    training_curves_figure(records, args.training)
-    outputs = [path for path in (args.per_action, args.per_joint, args.training) if path]
-    log_to_runs(uri, args.checkpoints, outputs)
+    with atomic_paths(list(outputs.values()), list(outputs)) as temporaries:  # every chart, or none
+        charts = dict(zip(outputs, temporaries))
+        per_action_figure(long, args.metrics, charts["--per-action"])
+        if args.per_joint:
+            per_joint_figure(long, args.metrics, charts["--per-joint"])
+        training_curves_figure(records, charts["--training"])
+    log_to_runs(uri, args.checkpoints, list(outputs.values()))
 
 
 def register(commands: Any) -> None:
@@ -49,8 +56,9 @@ def register(commands: Any) -> None:
     figures = commands.add_parser("figures", help="plot per-action and per-joint errors and training curves")
     figures.add_argument("--metrics", required=True, help="results/tables/metrics.parquet")
     figures.add_argument("--checkpoints", nargs="+", required=True, help="model.pt files whose curves to plot")
-    figures.add_argument("--per-action", required=True, help="output PNG of the per-action errors")
-    figures.add_argument("--per-joint", help="output PNG of the per-joint errors (optional)")
-    figures.add_argument("--training", required=True, help="output PNG of the training curves")
+    png = file_ending(".png")
+    figures.add_argument("--per-action", type=png, required=True, help="output PNG of the per-action errors")
+    figures.add_argument("--per-joint", type=png, help="output PNG of the per-joint errors (optional)")
+    figures.add_argument("--training", type=png, required=True, help="output PNG of the training curves")
     figures.add_argument("--tracking", help="experiment.json: also log the figures onto each checkpoint's MLflow run")
     figures.set_defaults(handler=_figures)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from pose3d.core.atomic import atomic_path
+from pose3d.core.atomic import atomic_paths, check_outputs
 from pose3d.core.errors import InputError, one_line
 from pose3d.data.h36m import ACTIONS
 from pose3d.data.parquet_io import write_table
@@ -16,6 +16,8 @@ from pose3d.data.parquet_io import write_table
 ACTION_ROWS = [*ACTIONS, "Average"]
 HP3D_ROWS = ["pck150_17", "auc_17", "mpjpe_17", "pck150_14", "auc_14", "mpjpe_14"]
 PW3D_ROWS = ["mpjpe", "pa_mpjpe", "mpjve"]
+#: The tables ``pose3d tables`` writes, each as .csv and .html.
+TABLES = ("mpjpe", "p_mpjpe", "3dhp", "3dpw")
 #: Columns that identify one value of a long metrics table.
 KEYS = ("run", "dataset", "action", "metric")
 
@@ -38,11 +40,6 @@ def pivot(
         wide.index.name = "metric"
     present = [run for run in columns if run in wide.columns]
     return wide[present].round(2)
-
-
-def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path, suffix=".csv") as tmp:
-        table.to_csv(tmp)
 
 
 def read_metrics(path: str | Path) -> pd.DataFrame:
@@ -87,14 +84,16 @@ def _write_html(table: pd.DataFrame, path: Path) -> None:
         "th,td{padding:3px 8px;text-align:right;border-bottom:1px solid #ddd}th{background:#f3f3f3}"
         "th:first-child,td:first-child{text-align:left}td:first-child{font-weight:bold}"
     )
-    with atomic_path(path, suffix=".html") as tmp:
-        head = f"<head><meta charset='utf-8'><style>{style}</style></head>"
-        tmp.write_text(f"<!DOCTYPE html>\n<html>{head}\n<body>{body}</body></html>\n")
+    head = f"<head><meta charset='utf-8'><style>{style}</style></head>"
+    path.write_text(f"<!DOCTYPE html>\n<html>{head}\n<body>{body}</body></html>\n")
 
 
 def write_tables(metrics: Sequence[str | Path], out_dir: str | Path, columns: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """Collect per-run metrics into mpjpe, p_mpjpe, 3dhp, 3dpw (.csv and .html), metrics.parquet and tables.md."""
+    """Collect per-run metrics into mpjpe, p_mpjpe, 3dhp, 3dpw (.csv and .html), metrics.parquet and tables.md:
+    one set of outputs, all written or none."""
     out_dir = Path(out_dir)
+    names = [f"{name}{ending}" for name in TABLES for ending in (".csv", ".html")] + ["metrics.parquet", "tables.md"]
+    check_outputs([out_dir / name for name in names])
     long = pd.concat([read_metrics(path) for path in metrics], ignore_index=True)
     _check_unique(long, "--metrics")
     tables = {
@@ -103,10 +102,6 @@ def write_tables(metrics: Sequence[str | Path], out_dir: str | Path, columns: Se
         "3dhp": pivot(long, "3dhp", HP3D_ROWS, columns),
         "3dpw": pivot(long, "3dpw", PW3D_ROWS, columns),
     }
-    for name, table in tables.items():
-        _write_csv(table, out_dir / f"{name}.csv")
-        _write_html(table, out_dir / f"{name}.html")
-    write_table(pa.Table.from_pandas(long, preserve_index=False), out_dir / "metrics.parquet")
     captions = {
         "mpjpe": "Human3.6M MPJPE (mm, Protocol #1), test subjects, frame-weighted per action; "
         "Average is the unweighted mean over actions",
@@ -119,6 +114,11 @@ def write_tables(metrics: Sequence[str | Path], out_dir: str | Path, columns: Se
         f"## {name}\n\n{captions[name]}\n\n{table.to_markdown() if len(table.columns) else '(no runs)'}"
         for name, table in tables.items()
     )
-    with atomic_path(out_dir / "tables.md", suffix=".md") as tmp:
-        tmp.write_text(f"# pose3d results\n\n{page}\n")
+    with atomic_paths([out_dir / name for name in names]) as temporaries:  # every table, or none
+        files = dict(zip(names, temporaries))
+        for name, table in tables.items():
+            table.to_csv(files[f"{name}.csv"])
+            _write_html(table, files[f"{name}.html"])
+        write_table(pa.Table.from_pandas(long, preserve_index=False), files["metrics.parquet"])
+        files["tables.md"].write_text(f"# pose3d results\n\n{page}\n")
     return tables

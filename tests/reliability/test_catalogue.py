@@ -386,6 +386,12 @@ def _nan_weights(model: str, **options: Any) -> dict[str, Any]:
     return checkpoint
 
 
+def _copy(source: Path, name: str) -> Path:
+    """``source`` copied beside itself as ``name``; returns the folder."""
+    (source.parent / name).write_bytes(source.read_bytes())
+    return source.parent
+
+
 def _folder(path: Path) -> Path:
     path.mkdir()
     return path
@@ -442,6 +448,19 @@ def figures_of(change: dict[str, Any]) -> Callable[[Context], list[str]]:
         return ["figures", "--metrics", str(_metrics(c.tmp / "m.parquet")), "--checkpoints", str(checkpoint), "--per-action", f"{c.out}/a.png", "--training", f"{c.out}/t.png"]  # fmt: skip
 
     return argv
+
+
+def replacing(argv: Callable[[Context], list[str]], **options: str) -> Callable[[Context], list[str]]:
+    """``argv`` with the value after each ``--option`` replaced (``per_action`` for ``--per-action``); values may
+    name ``{out}`` and ``{tmp}``."""
+
+    def edited(c: Context) -> list[str]:
+        args = argv(c)
+        for option, value in options.items():
+            args[args.index("--" + option.replace("_", "-")) + 1] = value.format(out=c.out, tmp=c.tmp)
+        return args
+
+    return edited
 
 
 def _cyclic() -> dict[str, Any]:
@@ -872,6 +891,22 @@ def _foreign(path: Path) -> Path:
     return path
 
 
+#: Outputs: checked before work (a path named twice, a wrong ending), and written as a set, so a write that
+#: fails late (/proc takes no new files, even from root) leaves nothing of the command behind.
+OUTPUTS = [
+    Case("figures-same-path-twice", replacing(figures_of({}), training="{out}/a.png"), "a.png: given for both --per-action and --training"),
+    Case("figures-jpeg-ending", replacing(figures_of({}), per_action="{out}/a.jpg"), "a.jpg: the file name must end in .png"),
+    Case("figures-second-chart-unwritable", replacing(figures_of({}), training="/proc/pose3d-t.png"), "/proc/pose3d-t.png: cannot write here"),
+    Case("tables-out-dir-unwritable", replacing(metrics_with("tables"), out_dir="/proc/pose3d-tables"), "/proc/pose3d-tables/mpjpe.csv: cannot write here"),
+    Case("lift-render-unwritable", lift(coco_results(), "--render", "/proc/pose3d-lift.gif"), "/proc/pose3d-lift.gif: cannot write here"),
+    Case("lift-openpose-two-videos", lift(lambda d: openpose_frame([500.0, 400.0, 0.9] * 25)(d) and _copy(d / "openpose/video_000000000000_keypoints.json", "other_000000000000_keypoints.json")), "openpose: holds the frames of 2 videos ('other', 'video'); choose one with --video"),
+    Case("lift-openpose-video-absent", lift(openpose_frame([500.0, 400.0, 0.9] * 25), "--video", "clip"), "openpose: --video 'clip': no clip_<frame>_keypoints.json files; it holds 'video'"),
+    Case("lift-video-of-coco-results", lift(coco_results(), "--video", "clip"), "results.json: --video picks a video of a VideoPose3D .npz or an OpenPose folder, not of coco-json"),
+    Case("lift-score-nan", lift(coco_results(score=float("nan"))), "results.json: detection 0: 'score' nan is not a finite number"),
+    Case("lift-face-never-found", lift(coco_results(keypoints=[500.0, 400.0, 0.0] * 5 + [500.0, 400.0, 0.9] * 12)), "results.json: --person 0 (track 0, frames 0-2): Neck/Nose, Head never detected"),
+    Case("lift-hips-never-found", lift(coco_results(keypoints=[500.0, 400.0, 0.9] * 11 + [0.0, 0.0, 0.0] * 2 + [500.0, 400.0, 0.9] * 4), "--person", "all"), "nobody can be lifted; the most confident person (track 0, frames 0-2): Hip, RHip, LHip, Spine never"),
+]  # fmt: skip
+
 CATALOGUE = {
     "hostile": HOSTILE,
     "config": CONFIG,
@@ -883,6 +918,7 @@ CATALOGUE = {
     "checkpoints": CHECKPOINTS,
     "lift": LIFT,
     "viz": VIZ,
+    "outputs": OUTPUTS,
 }
 
 
