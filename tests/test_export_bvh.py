@@ -206,6 +206,7 @@ def test_bad_inputs_get_one_line_and_no_file(tmp_path: Path, capsys: pytest.Capt
     table = write_lift_output(tmp_path / "poses_3d.parquet", {0: (np.arange(10), walk)})
     not_lift = tmp_path / "poses_2d.parquet"
     write_table(build_table({"frame": np.arange(3)}, {"keypoints": np.zeros((3, 17, 2))}, H36M_17.metadata()), not_lift)
+    empty = write_lift_output(tmp_path / "empty.parquet", {0: (np.arange(0), walk[:0])})
     (tmp_path / "folder.bvh").mkdir()
     capsys.readouterr()  # what writing the files logged
     out = str(tmp_path / "x.bvh")
@@ -217,6 +218,7 @@ def test_bad_inputs_get_one_line_and_no_file(tmp_path: Path, capsys: pytest.Capt
             "--poses", str(table), "--out", str(tmp_path / "folder.bvh")
         ],
         f"{table}: no person 3; the file has person 0": ["--poses", str(table), "--person", "3", "--out", out],
+        f"{empty}: has no rows: nobody was lifted": ["--poses", str(empty), "--out", out],
         f"{REPO / 'README.md'}: not a Parquet file (ArrowInvalid)": ["--poses", str(REPO / "README.md"), "--out", out],
     }  # fmt: skip
     for message, argv in cases.items():
@@ -224,7 +226,9 @@ def test_bad_inputs_get_one_line_and_no_file(tmp_path: Path, capsys: pytest.Capt
     with pytest.raises(SystemExit) as usage:  # a usage error: argparse exits with 2, before any work
         main(["export", "bvh", "--poses", str(table), "--out", str(tmp_path / "x.txt")])
     assert usage.value.code == 2 and capsys.readouterr().err.startswith("pose3d: error: --out: ")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.bvh", "poses_2d.parquet", "poses_3d.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "empty.parquet", "folder.bvh", "poses_2d.parquet", "poses_3d.parquet"
+    ]  # fmt: skip
 
 
 def trajectory_checkpoint(path: Path, layout_2d: str) -> Path:

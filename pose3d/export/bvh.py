@@ -214,4 +214,4 @@ def write_bvh(motion: BvhMotion, path: str | Path) -> Path:
 
 
 def _numbers(values: np.ndarray) -> str:
-    return " ".join(f"{v:.6f}" for v in values)
+    return " ".join(f"{v:.6f}" for v in np.round(values, 6) + 0.0)  # + 0.0: no "-0.000000"

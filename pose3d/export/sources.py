@@ -51,6 +51,8 @@ def lift_people(path: str | Path) -> list[PersonMotion]:
         if missing:
             raise InputError(path, f"not a `pose3d lift` output (no {', '.join(map(repr, missing))} column)")
     table, meta = read_pose_table(path, LIFT_COLUMNS, optional=["trajectory"])
+    if table.num_rows == 0:
+        raise InputError(path, "has no rows: nobody was lifted")
     skeleton = supported(meta.get("layout"), path)
     positions = coords_array(table, "positions", [skeleton.num_joints, 3]).astype(np.float64)
     trajectory = (
