@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pose3d.cli.arguments import config_setting, positive_int
+from pose3d.cli.arguments import config_setting, file_ending, outputs, path, positive_int
 from pose3d.config.choices import INPUTS_2D, LAYOUTS_2D, MODEL_NAMES, TGRAPHNET_KERNELS
 from pose3d.core.errors import InputError
 from pose3d.models import MODELS
@@ -127,23 +127,26 @@ def _import_checkpoint(args: argparse.Namespace) -> None:
     import_checkpoint(args.source, args.model, args.out, layout_2d=args.layout_2d, **options)
 
 
-def _add_run_options(parser: argparse.ArgumentParser, out_help: str) -> None:
+def _add_run_options(parser: argparse.ArgumentParser, out_help: str, ending: str) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--settings", help="resolved run settings as JSON (what the workflow passes)")
-    group.add_argument("--config", help="config.yaml to resolve the run's settings from (with --model and --input)")
+    group.add_argument(
+        "--config", type=path, help="config.yaml to resolve the run's settings from (with --model and --input)"
+    )
     parser.add_argument("--model", choices=MODEL_NAMES, help="model to run (with --config)")
     parser.add_argument("--input", choices=INPUTS_2D, help="2D input the model reads (with --config)")
-    parser.add_argument("--poses-3d", required=True, help="poses_3d.parquet (ground-truth 3D)")
-    parser.add_argument("--poses-2d", required=True, help="poses_2d_<input>.parquet (the 2D input)")
+    parser.add_argument("--poses-3d", type=path, required=True, help="poses_3d.parquet (ground-truth 3D)")
+    parser.add_argument("--poses-2d", type=path, required=True, help="poses_2d_<input>.parquet (the 2D input)")
     parser.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's choice)")
-    parser.add_argument("--tracking", help="experiment.json from `pose3d tracking init` (log to MLflow)")
-    parser.add_argument("--out", required=True, help=out_help)
+    parser.add_argument("--tracking", type=path, help="experiment.json from `pose3d tracking init` (log to MLflow)")
+    parser.add_argument("--out", type=file_ending(ending), required=True, help=out_help)
+    outputs(parser, files=["out"])
 
 
 def register(commands: Any) -> None:
     """Add ``train``, ``evaluate``, ``baseline`` and ``import-checkpoint`` to the ``pose3d`` subcommands."""
     train = commands.add_parser("train", help="train one model on one 2D input")
-    _add_run_options(train, "output checkpoint (model.pt); training_state.pt is written beside it")
+    _add_run_options(train, "output checkpoint (model.pt); training_state.pt is written beside it", ".pt")
     train.add_argument(
         "--state-every",
         type=config_setting(float, "training", "state_every"),
@@ -156,35 +159,43 @@ def register(commands: Any) -> None:
     train.set_defaults(handler=_train)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a trained model per action and cross-dataset")
-    _add_run_options(evaluate, "output metrics.parquet (long format: dataset, action, metric, value)")
-    evaluate.add_argument("--checkpoint", required=True, help="model.pt from `pose3d train` or `import-checkpoint`")
+    _add_run_options(evaluate, "output metrics.parquet (long format: dataset, action, metric, value)", ".parquet")
+    evaluate.add_argument(
+        "--checkpoint", type=path, required=True, help="model.pt from `pose3d train` or `import-checkpoint`"
+    )
     evaluate.add_argument("--hp3d", default="", help="3dhp/test.parquet ('' to skip)")
     evaluate.add_argument("--pw3d", default="", help="3dpw/test.parquet ('' to skip)")
     evaluate.set_defaults(handler=_evaluate)
 
     baseline = commands.add_parser("baseline", help="score the mean-training-pose baseline")
-    baseline.add_argument("--poses-3d", required=True, help="poses_3d.parquet (ground-truth 3D)")
-    baseline.add_argument("--poses-2d", required=True, help="poses_2d_<input>.parquet (selects the scored frames)")
+    baseline.add_argument("--poses-3d", type=path, required=True, help="poses_3d.parquet (ground-truth 3D)")
+    baseline.add_argument(
+        "--poses-2d", type=path, required=True, help="poses_2d_<input>.parquet (selects the scored frames)"
+    )
     baseline.add_argument("--input", required=True, choices=INPUTS_2D, help="2D input name recorded with the result")
     baseline.add_argument("--train-subjects", nargs="+", required=True, help="subjects the mean pose is taken over")
     baseline.add_argument("--test-subjects", nargs="+", required=True, help="subjects scored")
-    baseline.add_argument("--out", required=True, help="output metrics.parquet")
+    baseline.add_argument("--out", type=file_ending(".parquet"), required=True, help="output metrics.parquet")
+    outputs(baseline, files=["out"])
     baseline.set_defaults(handler=_baseline)
 
     release = commands.add_parser(
         "evaluate-release", help="score an imported MotionBERT-family checkpoint the release's way (2.5D protocol)"
     )
-    release.add_argument("--checkpoint", required=True, help="model.pt from `pose3d import-checkpoint`")
+    release.add_argument("--checkpoint", type=path, required=True, help="model.pt from `pose3d import-checkpoint`")
     release.add_argument(
-        "--motionbert-test", required=True, help="motionbert_test.parquet (`pose3d convert motionbert`)"
+        "--motionbert-test", type=path, required=True, help="motionbert_test.parquet (`pose3d convert motionbert`)"
     )
-    release.add_argument("--out", required=True, help="output metrics.parquet (dataset h36m_release)")
+    release.add_argument(
+        "--out", type=file_ending(".parquet"), required=True, help="output metrics.parquet (dataset h36m_release)"
+    )
+    outputs(release, files=["out"])
     release.set_defaults(handler=_evaluate_release)
 
     imp = commands.add_parser(
         "import-checkpoint", help="convert a released SemGCN/Martinez/TGraphNet/MotionAGFormer checkpoint"
     )
-    imp.add_argument("--source", required=True, help="released checkpoint file (.pth.tar or .pth)")
+    imp.add_argument("--source", type=path, required=True, help="released checkpoint file (.pth.tar or .pth)")
     imp.add_argument("--model", required=True, choices=MODEL_NAMES, help="model the checkpoint holds")
     imp.add_argument("--kernel-size", type=int, choices=TGRAPHNET_KERNELS, help="TGraphNet temporal kernel")
     imp.add_argument("--channels", type=positive_int, help="TGraphNet base width (128 in the release)")
@@ -195,5 +206,6 @@ def register(commands: Any) -> None:
         default="h36m",
         help="2D keypoints the model was trained on: Human3.6M joints (h36m, the releases) or COCO keypoints (coco)",
     )
-    imp.add_argument("--out", required=True, help="output pose3d checkpoint (.pt)")
+    imp.add_argument("--out", type=file_ending(".pt", ".pth"), required=True, help="output pose3d checkpoint (.pt)")
+    outputs(imp, files=["out"])
     imp.set_defaults(handler=_import_checkpoint)
