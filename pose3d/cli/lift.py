@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from pose3d.cli.arguments import file_ending, positive_int
+from pose3d.cli.arguments import count, file_ending, finite, outputs, path, positive_int
 from pose3d.cli.export import DEFAULT_FPS, frame_rate
 from pose3d.config.choices import ANIMATION_SUFFIXES, DEVICES, LAYOUTS_2D, LIFT_FORMATS
+from pose3d.lifting.detections import MAX_PIXELS
 
 
 def _person(text: str) -> str:
@@ -66,13 +67,15 @@ def register(commands: Any) -> None:
         "JSON, an OpenPose output folder (BODY_25 or COCO-18), AlphaPose Halpe JSON, VideoPose3D's custom-video "
         ".npz or a (T, 17, 2|3) .npy in Human3.6M order.",
     )
-    lift.add_argument("--checkpoint", required=True, help="model.pt from `pose3d train` or `pose3d import-checkpoint`")
-    lift.add_argument("--keypoints", required=True, help="the detector's output file (or OpenPose folder)")
-    lift.add_argument("--out", required=True, help="output folder for poses_3d.parquet and poses_3d.npz")
+    lift.add_argument(
+        "--checkpoint", type=path, required=True, help="model.pt from `pose3d train` or `pose3d import-checkpoint`"
+    )
+    lift.add_argument("--keypoints", type=path, required=True, help="the detector's output file (or OpenPose folder)")
+    lift.add_argument("--out", type=path, required=True, help="output folder for poses_3d.parquet and poses_3d.npz")
     lift.add_argument(
         "--image-size",
         nargs=2,
-        type=int,
+        type=count(1, MAX_PIXELS),
         metavar=("WIDTH", "HEIGHT"),
         help="video frame size in pixels (needed unless the file records it, as VideoPose3D's .npz does)",
     )
@@ -86,7 +89,7 @@ def register(commands: Any) -> None:
     )
     lift.add_argument(
         "--min-score",
-        type=float,
+        type=finite(0.0),
         default=0.0,
         help="keypoints scoring at or below this are missing and interpolated in time (default 0: OpenPose's 'none')",
     )
@@ -133,4 +136,5 @@ def register(commands: Any) -> None:
     )
     lift.add_argument("--device", choices=DEVICES, default="cpu", help="torch device (default cpu)")
     lift.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's choice)")
+    outputs(lift, files=["render"], folders=["out"])
     lift.set_defaults(handler=_lift)

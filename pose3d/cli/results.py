@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from pose3d.cli.arguments import file_ending
+from pose3d.cli.arguments import file_ending, outputs, path
 
 
 def _tables(args: argparse.Namespace) -> None:
@@ -48,17 +48,23 @@ def _figures(args: argparse.Namespace) -> None:
 def register(commands: Any) -> None:
     """Add ``tables`` and ``figures`` to the ``pose3d`` subcommands."""
     tables = commands.add_parser("tables", help="collect evaluation results into tables")
-    tables.add_argument("--metrics", nargs="+", required=True, help="per-run metrics.parquet files")
+    tables.add_argument("--metrics", nargs="+", type=path, required=True, help="per-run metrics.parquet files")
     tables.add_argument("--columns", nargs="+", required=True, help="run names in table column order")
-    tables.add_argument("--out-dir", required=True, help="folder for mpjpe.csv, p_mpjpe.csv, ..., tables.md")
+    tables.add_argument("--out-dir", type=path, required=True, help="folder for mpjpe.csv, p_mpjpe.csv, ..., tables.md")
+    outputs(tables, folders=["out_dir"])
     tables.set_defaults(handler=_tables)
 
     figures = commands.add_parser("figures", help="plot per-action and per-joint errors and training curves")
-    figures.add_argument("--metrics", required=True, help="results/tables/metrics.parquet")
-    figures.add_argument("--checkpoints", nargs="+", required=True, help="model.pt files whose curves to plot")
+    figures.add_argument("--metrics", type=path, required=True, help="results/tables/metrics.parquet")
+    figures.add_argument(
+        "--checkpoints", nargs="+", type=path, required=True, help="model.pt files whose curves to plot"
+    )
     png = file_ending(".png")
     figures.add_argument("--per-action", type=png, required=True, help="output PNG of the per-action errors")
     figures.add_argument("--per-joint", type=png, help="output PNG of the per-joint errors (optional)")
     figures.add_argument("--training", type=png, required=True, help="output PNG of the training curves")
-    figures.add_argument("--tracking", help="experiment.json: also log the figures onto each checkpoint's MLflow run")
+    figures.add_argument(
+        "--tracking", type=path, help="experiment.json: also log the figures onto each checkpoint's MLflow run"
+    )
+    outputs(figures, files=["per_action", "per_joint", "training"])
     figures.set_defaults(handler=_figures)

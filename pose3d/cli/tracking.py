@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from pose3d.cli.arguments import file_ending, outputs
+
 
 def _tracking_init(args: argparse.Namespace) -> None:
     from pose3d.tracking import write_experiment_file
@@ -21,5 +23,8 @@ def register(commands: Any) -> None:
     init = track.add_parser("init", help="create the store and experiment before parallel jobs start")
     init.add_argument("--tracking-uri", required=True, help="e.g. sqlite:///mlflow.db or http://host:5000")
     init.add_argument("--experiment", required=True, help="MLflow experiment name")
-    init.add_argument("--out", required=True, help="experiment.json recording where jobs log")
+    init.add_argument(
+        "--out", type=file_ending(".json"), required=True, help="experiment.json recording where jobs log"
+    )
+    outputs(init, files=["out"])
     init.set_defaults(handler=_tracking_init)

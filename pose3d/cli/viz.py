@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from pose3d.cli.arguments import config_setting, file_ending
+from pose3d.cli.arguments import config_setting, file_ending, outputs, path
 from pose3d.config.choices import ANIMATION_SUFFIXES
 from pose3d.core.errors import InputError
 
@@ -85,7 +85,7 @@ def _error_over_time(args: argparse.Namespace) -> None:
 
 
 def _add_sequence_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--poses-3d", required=True, help="poses_3d.parquet (ground-truth 3D)")
+    parser.add_argument("--poses-3d", type=path, required=True, help="poses_3d.parquet (ground-truth 3D)")
     parser.add_argument("--subject", default="S9", help="subject with 3D (default S9)")
     parser.add_argument(
         "--sequence",
@@ -103,8 +103,10 @@ def register(commands: Any) -> None:
     kinds = viz.add_subparsers(dest="kind", required=True, metavar="KIND")
 
     animate = kinds.add_parser("animate", help="2D input, ground-truth 3D and predicted 3D side by side, as GIF or MP4")
-    animate.add_argument("--checkpoint", required=True, help="model.pt whose prediction to show (run on the fly)")
-    animate.add_argument("--poses-2d", required=True, help="poses_2d_<input>.parquet the model reads")
+    animate.add_argument(
+        "--checkpoint", type=path, required=True, help="model.pt whose prediction to show (run on the fly)"
+    )
+    animate.add_argument("--poses-2d", type=path, required=True, help="poses_2d_<input>.parquet the model reads")
     _add_sequence_options(animate)
     limits = "(limits: visualization.{} in the config schema)".format
     animate.add_argument(
@@ -130,19 +132,28 @@ def register(commands: Any) -> None:
     animate.add_argument("--no-truth", action="store_true", help="leave out the ground-truth panel")
     animate.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"), help="where the model runs")
     animate.add_argument("--out", required=True, type=file_ending(*ANIMATION_SUFFIXES), help="output .gif or .mp4")
-    animate.add_argument("--tracking", help="experiment.json: also log the file onto the checkpoint's MLflow run")
+    animate.add_argument(
+        "--tracking", type=path, help="experiment.json: also log the file onto the checkpoint's MLflow run"
+    )
+    outputs(animate, files=["out"])
     animate.set_defaults(handler=_animate)
 
     errors = kinds.add_parser("error-over-time", help="MPJPE per frame of one sequence, one line per model")
-    errors.add_argument("--checkpoints", nargs="+", required=True, help="model.pt files to compare")
-    errors.add_argument("--poses-2d", nargs="+", required=True, help="the 2D table of each checkpoint, same order")
+    errors.add_argument("--checkpoints", nargs="+", type=path, required=True, help="model.pt files to compare")
+    errors.add_argument(
+        "--poses-2d", nargs="+", type=path, required=True, help="the 2D table of each checkpoint, same order"
+    )
     _add_sequence_options(errors)
     errors.add_argument("--out", required=True, type=file_ending(".png"), help="output PNG")
-    errors.add_argument("--tracking", help="experiment.json: also log the figure onto each checkpoint's MLflow run")
+    errors.add_argument(
+        "--tracking", type=path, help="experiment.json: also log the figure onto each checkpoint's MLflow run"
+    )
+    outputs(errors, files=["out"])
     errors.set_defaults(handler=_error_over_time)
 
     page = kinds.add_parser("page", help="an HTML page showing a GIF inline (for the Snakemake report)")
-    page.add_argument("--animation", required=True, help="the .gif to embed")
+    page.add_argument("--animation", type=path, required=True, help="the .gif to embed")
     page.add_argument("--title", required=True, help="text above the animation")
-    page.add_argument("--out", required=True, help="output .html")
+    page.add_argument("--out", type=file_ending(".html"), required=True, help="output .html")
+    outputs(page, files=["out"])
     page.set_defaults(handler=_page)

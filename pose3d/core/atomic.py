@@ -55,6 +55,16 @@ def check_writable(target: str | Path) -> None:
         raise InputError(existing, f"is not a folder; cannot write {target} inside it")
 
 
+def check_folder(folder: str | Path) -> None:
+    """Refuse, before any work, an output folder that a file occupies or that would have to be made inside a file."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(folder, "is not a folder; cannot write the outputs inside it")
+    existing = next(parent for parent in folder.absolute().parents if parent.exists())
+    if not existing.is_dir():
+        raise InputError(existing, f"is not a folder; cannot write {folder} inside it")
+
+
 def check_outputs(targets: Sequence[str | Path], names: Sequence[str] | None = None) -> None:
     """Refuse, before any work, outputs that cannot be written (:func:`check_writable`) and two outputs of one
     command that name the same file (``names``: the options that gave them, for the message)."""
