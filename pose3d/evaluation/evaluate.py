@@ -177,6 +177,7 @@ def evaluate(
     log.info("evaluating %s (%s) on %s; errors in mm, PCK and AUC in %%", run, checkpoint, predictor.device)
 
     clips = load_h36m(poses_3d, poses_2d, settings.test_subjects, num_joints=spec.num_joints)
+    saved.check_reads(checkpoint, poses_2d)  # the table is checked by now
     rows = h36m_rows(predictor.clips(clips), clips, spec.predicts_root)
     _log_scores(run, "h36m", clips, rows)
     for dataset, path, load, score in (("3dhp", hp3d, load_3dhp, hp3d_rows), ("3dpw", pw3d, load_3dpw, pw3d_rows)):

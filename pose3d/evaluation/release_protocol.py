@@ -69,6 +69,7 @@ def evaluate_release(checkpoint: str | Path, motionbert_test: str | Path, out: s
     way; writes the long metrics table (dataset ``h36m_release``) and returns it."""
     saved = Checkpoint.load(checkpoint)
     clips = load_motionbert_test(motionbert_test, saved.spec.window(saved.options))
+    saved.check_reads(checkpoint, motionbert_test)  # the table is checked by now
     scores = release_scores(predict_clips(saved, clips), clips)
     frame = scores.assign(run=saved.run, model=saved.model, input="motionbert", dataset=DATASET, split="test")
     frame = frame[["run", "model", "input", "dataset", "split", "action", "metric", "value", "frames"]]

@@ -110,6 +110,19 @@ class Checkpoint:
         """``model-input`` for a trained checkpoint, the model's name for an imported one."""
         return self.settings.run if self.settings else self.model
 
+    def check_reads(self, checkpoint: str | Path, poses_2d: str | Path) -> None:
+        """Refuse a 2D table of another kind of keypoints (its metadata ``layout_2d``, Human3.6M joints when it
+        records none) than this checkpoint was trained on; every command that runs a model on a table calls this."""
+        from pose3d.data.parquet_io import read_metadata
+
+        given = read_metadata(poses_2d).get("layout_2d", "h36m")
+        if given != self.layout_2d:
+            raise InputError(
+                checkpoint,
+                f"trained on {self.layout_2d} 2D keypoints, but {poses_2d} holds {given} keypoints; "
+                f"give it the 2D table of a {self.layout_2d} input",
+            )
+
     def network(self) -> nn.Module:
         """The model with these weights, in eval mode, on the CPU."""
         network = build(self.model, **self.options)

@@ -85,6 +85,7 @@ def predict_sequence(
     spec = saved.spec
     camera = resolve_camera(camera, poses_2d)
     clip = _clip(load_h36m(poses_3d, poses_2d, [subject], num_joints=spec.num_joints), sequence, camera, poses_2d)
+    saved.check_reads(checkpoint, poses_2d)  # the table is checked by now
     raw = Predictor.from_checkpoint(saved, device).clips(clip)
     width, height = (float(v) for v in clip.intrinsics[0, 9:11])
     return SequencePrediction(

@@ -94,6 +94,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from pose3d.core.atomic import atomic_paths
 from pose3d.core.errors import InputError
 from pose3d.core.safe_load import load_pickle
 from pose3d.data.camera import CAMERA_IDS
@@ -268,9 +269,10 @@ def convert_motionbert(pkl: str | Path, out: str | Path, poses_3d: str | Path | 
     mocap = read_mocap(poses_3d)[0] if poses_3d is not None else None
     poses_2d = _poses_2d_table(pkl, splits, mocap, poses_3d)
     test = _test_table(pkl, splits[-1])
-    out = Path(out)
-    write_table(poses_2d, out / POSES_2D)
-    write_table(test, out / TEST_TABLE)
+    targets = [Path(out) / POSES_2D, Path(out) / TEST_TABLE]
+    with atomic_paths(targets) as (poses_2d_file, test_file):  # both tables, or neither
+        write_table(poses_2d, poses_2d_file)
+        write_table(test, test_file)
 
 
 def _split(pkl: str | Path, name: str, split: Mapping[Any, Any]) -> Split:
