@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,18 @@ def _load_settings(args: argparse.Namespace) -> RunSettings:
     return resolve_run(load_config(args.config), args.model, args.input)
 
 
+def _probe_tracking(args: argparse.Namespace) -> None:
+    """Refuse a tracking server that ``--tracking`` names but that does not answer, in seconds and before torch
+    or MLflow load; what else is wrong with the file, :func:`_tracking` reports."""
+    from pose3d.core.reachability import check_reachable
+
+    try:
+        uri = json.loads(Path(args.tracking).read_text())["tracking_uri"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return
+    check_reachable(str(uri), args.tracking)
+
+
 def _tracking(args: argparse.Namespace) -> dict[str, str] | None:
     from pose3d.tracking import read_experiment_file
 
@@ -51,6 +64,8 @@ def _training_run(args: argparse.Namespace, settings: RunSettings) -> RunOpener 
 
 
 def _train(args: argparse.Namespace) -> None:
+    if args.tracking:
+        _probe_tracking(args)
     from pose3d.core.device import set_threads
     from pose3d.training.loop import train
 
@@ -68,6 +83,8 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> None:
+    if args.tracking:
+        _probe_tracking(args)
     from pose3d.core.device import set_threads
     from pose3d.evaluation.evaluate import evaluate
 

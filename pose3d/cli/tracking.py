@@ -9,6 +9,9 @@ from pose3d.cli.arguments import file_ending, outputs
 
 
 def _tracking_init(args: argparse.Namespace) -> None:
+    from pose3d.core.reachability import check_reachable
+
+    check_reachable(args.tracking_uri, "--tracking-uri")  # in seconds, before MLflow loads
     from pose3d.tracking import write_experiment_file
 
     url = write_experiment_file(args.tracking_uri, args.experiment, args.out)

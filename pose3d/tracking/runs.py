@@ -8,17 +8,22 @@ run per model. Runs a killed job left RUNNING are closed when the workflow stops
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import numpy as np
 import torch
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from pose3d.config.run_settings import RunSettings
+from pose3d.core.errors import one_line
 from pose3d.runs import Checkpoint
+from pose3d.tracking.outage import EpochMetrics, quick_requests
 from pose3d.tracking.provenance import fingerprint, flatten, git_commit
 from pose3d.tracking.store import use_store
 from pose3d.training.interruption import Preempted
@@ -27,16 +32,27 @@ from pose3d.visualization.palette import model_color
 OUTPUT_TAG = "pose3d.output"
 SUPERSEDED_TAG = "pose3d.superseded_by"
 
+log = logging.getLogger(__name__)
+
 
 class TrainingRun:
-    """The MLflow run of one training job (active while the job runs)."""
+    """The MLflow run of one training job (active while the job runs).
+
+    Epoch metrics go through :class:`~pose3d.tracking.outage.EpochMetrics`: a server that goes away
+    does not stop training, and the run gets every epoch once it is back (tag ``pose3d.tracking_outage``).
+    """
 
     def __init__(self, run_id: str, name: str) -> None:
         self.run_id = run_id
         self.name = name
+        self.metrics = EpochMetrics(MlflowClient(), run_id)
 
     def log_epoch(self, epoch: int, metrics: dict[str, float]) -> None:
-        mlflow.log_metrics(metrics, step=epoch)
+        self.metrics.add(epoch, metrics)
+
+    def log_history(self, history: Sequence[dict[str, Any]]) -> None:
+        """Make sure the run holds every epoch of ``history`` (the training job's record of its epochs)."""
+        self.metrics.complete(history)
 
     def log_checkpoint(self, checkpoint: Path, model: torch.nn.Module, input_shape: Sequence[int], step: int) -> None:
         """The checkpoint file as an artifact and the network as an ``mlflow.pytorch`` model.
@@ -94,12 +110,22 @@ def training_run(
     try:
         yield TrainingRun(active.info.run_id, settings.run)
     except (KeyboardInterrupt, Preempted):  # stopped by the user or a scheduler: the same command continues it
-        mlflow.end_run("KILLED")
+        _end_quickly("KILLED")
         raise
     except BaseException:
-        mlflow.end_run("FAILED")
+        _end_quickly("FAILED")
         raise
     mlflow.end_run("FINISHED")
+
+
+def _end_quickly(status: str) -> None:
+    """End the active run of a job that stops, without waiting minutes for a server that is gone (the run is
+    then left RUNNING, and closed by :func:`close_interrupted` or reopened by the resumed job)."""
+    try:
+        with quick_requests():
+            mlflow.end_run(status)
+    except MlflowException as err:
+        log.warning("could not mark the MLflow run %s: %s", status, one_line(err.message, 200))
 
 
 def _supersede(client: MlflowClient, experiment_id: str, output: str, current: str) -> None:

@@ -24,6 +24,7 @@ from mlflow.tracking import MlflowClient
 from pose3d.core.atomic import atomic_path
 from pose3d.core.errors import InputError, one_line
 from pose3d.core.progress import on_terminal
+from pose3d.core.reachability import check_reachable
 from pose3d.tracking.view import COMPARE_VIEW, VIEW_TAG_PREFIX, compare_url, compare_view
 
 #: Folder (relative to the project) of the artifacts of a local SQLite store.
@@ -107,6 +108,7 @@ def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -
     for option, value in (("--tracking-uri", tracking_uri), ("--experiment", experiment)):
         if not value.strip():
             raise InputError(option, "must not be empty")
+    check_reachable(tracking_uri, "--tracking-uri")
     try:
         experiment_id = ensure_experiment(tracking_uri, experiment)
     except MlflowException as err:  # an unknown URI scheme, a store MLflow no longer writes, a bad name
@@ -134,6 +136,7 @@ def read_experiment_file(path: str | Path) -> dict[str, str]:
         raise InputError(
             path, f"not an experiment file of `pose3d tracking init` ({type(err).__name__}: {err})"
         ) from None
+    check_reachable(uri, path)
     found = MlflowClient(uri).get_experiment_by_name(experiment)
     if found is None:
         raise InputError(

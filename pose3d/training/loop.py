@@ -57,6 +57,8 @@ class RunLog(Protocol):
 
     def log_epoch(self, epoch: int, metrics: dict[str, float]) -> None: ...
 
+    def log_history(self, history: Sequence[dict[str, Any]]) -> None: ...
+
     def log_checkpoint(
         self, checkpoint: Path, model: torch.nn.Module, input_shape: Sequence[int], step: int
     ) -> None: ...
@@ -405,6 +407,7 @@ def train(
         )
         checkpoint.save(out)
         if run:
+            run.log_history(state["history"])
             run.log_checkpoint(
                 out,
                 model,
