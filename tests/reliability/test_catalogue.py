@@ -7,6 +7,7 @@ temporary file) and run no code: hostile payloads would create a marker file, wh
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import io
 import json
@@ -914,6 +915,12 @@ OUTPUTS = [
     Case("tables-out-dir-a-file", plain(lambda c: ["tables", "--metrics", "m.parquet", "--columns", "x", "--out-dir", str(_text_file(c.tmp / "taken", ""))]), "taken: is not a folder; cannot write the outputs inside it"),
     Case("import-out-under-a-file", plain(lambda c: ["import-checkpoint", "--source", "s.pth", "--model", "linear", "--out", f"{_text_file(c.tmp / 'taken', '')}/m.pt"]), "taken: is not a folder; cannot write"),
     Case("viz-page-out-not-html", plain(lambda c: ["viz", "page", "--animation", "a.gif", "--title", "t", "--out", f"{c.out}/p.htm"]), "p.htm: the file name must end in .html"),
+    Case("baseline-2d-missing", plain(lambda c: ["baseline", "--poses-3d", str(c.tables["poses_3d"]), "--poses-2d", "none.parquet", "--input", "cpn", "--train-subjects", "S1", "--test-subjects", "S9", "--out", f"{c.out}/m.parquet"]), "none.parquet: file not found"),
+    Case("convert-angles-no-subject", plain(lambda c: ["convert", "angles", "--root", str(c.tmp), "--subjects", "S1", "--out", f"{c.out}/a.parquet"]), "subject S1 not found"),
+    Case("evaluate-release-no-checkpoint", plain(lambda c: ["evaluate-release", "--checkpoint", "none.pt", "--motionbert-test", "t.parquet", "--out", f"{c.out}/m.parquet"]), "none.pt: no such checkpoint file"),
+    Case("export-bvh-no-poses", plain(lambda c: ["export", "bvh", "--poses", "none.parquet", "--out", f"{c.out}/a.bvh"]), "none.parquet: file not found"),
+    Case("export-onnx-no-checkpoint", plain(lambda c: ["export", "onnx", "--checkpoint", "none.pt", "--out", f"{c.out}/a.onnx"]), "none.pt: no such checkpoint file"),
+    Case("tracking-init-out-not-json", plain(lambda c: ["tracking", "init", "--tracking-uri", "sqlite:///x.db", "--experiment", "e", "--out", f"{c.out}/e.txt"]), "e.txt: the file name must end in .json"),
     Case("lift-hips-never-found", lift(coco_results(keypoints=[500.0, 400.0, 0.9] * 11 + [0.0, 0.0, 0.0] * 2 + [500.0, 400.0, 0.9] * 4), "--person", "all"), "nobody can be lifted; the most confident person (track 0, frames 0-2): Hip, RHip, LHip, Spine never"),
 ]  # fmt: skip
 
@@ -1023,3 +1030,34 @@ def test_schema_enums_are_the_cli_choices() -> None:
     assert tuple(training["checkpoint_selection"]["enum"]) == choices.CHECKPOINT_SELECTIONS
     assert tuple(training["tgraphnet_kernel"]["enum"]) == choices.TGRAPHNET_KERNELS
     assert tuple(training["overrides"]["properties"]) == choices.MODEL_NAMES
+
+
+def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> set[str]:
+    """Every runnable ``pose3d`` command (``lift``, ``convert h36m``, ...)."""
+    found = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found |= _commands(sub, f"{prefix} {name}".strip()) or {f"{prefix} {name}".strip()}
+    return found
+
+
+def test_every_command_meets_the_catalogue(
+    tmp_path: Path,
+    tiny_tables: dict[str, Path],
+    mocap: tuple[dict[str, list[str]], dict[tuple[str, str], int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each command of ``pose3d`` has a case here, so each is seen to exit with one line and leave nothing behind
+    (test_case checks the output folder of every case)."""
+    from pose3d.cli import build_parser
+
+    monkeypatch.chdir(tmp_path)
+    commands = _commands(build_parser())
+    seen = set()
+    for index, param in enumerate(_cases()):
+        folder = tmp_path / str(index)
+        folder.mkdir()
+        argv = param.values[0].argv(Context(folder, folder / "out", folder / "MARKER", tiny_tables, *mocap))
+        seen.add(" ".join(argv[:2]) if " ".join(argv[:2]) in commands else argv[0])
+    assert sorted(commands - seen) == []
