@@ -7,6 +7,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -59,14 +60,27 @@ def matmul_peak(device: torch.device, dtype: torch.dtype = torch.float32) -> flo
     return 2 * n**3 / best
 
 
+#: Linux: writing 5 here sets the process's peak resident set (VmHWM) back to its current one.
+CLEAR_REFS = Path("/proc/self/clear_refs")
+STATUS = Path("/proc/self/status")
+
+
 def reset_peak_memory(device: torch.device) -> None:
+    """Start a new peak: CUDA's allocator statistics, or on Linux the process's peak resident set."""
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
+    elif CLEAR_REFS.exists():
+        CLEAR_REFS.write_text("5")
 
 
 def peak_memory_mb(device: torch.device) -> float:
-    """Peak device memory allocated since the last reset (CUDA), or the process's peak resident set (CPU)."""
+    """Peak device memory allocated since the last reset (CUDA), or the process's peak resident set (CPU: since
+    the last reset on Linux, else since the process started), interpreter and libraries included."""
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
+    if STATUS.exists():
+        for line in STATUS.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**10
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10

@@ -55,12 +55,14 @@ def _tracking(args: argparse.Namespace) -> dict[str, str] | None:
 
 
 def _training_run(args: argparse.Namespace, settings: RunSettings) -> RunOpener | None:
-    """With ``--tracking``, what opens the job's MLflow run (or reopens the run an interrupted job left)."""
-    from pose3d.tracking import training_run
+    """With ``--tracking``, what opens the job's MLflow run (or reopens the run an interrupted job left); without
+    it, None, and MLflow is not loaded (seconds)."""
+    if not args.tracking:
+        return None
+    from pose3d.tracking import read_experiment_file, training_run
 
-    tracking = _tracking(args)
     inputs = [args.poses_3d, args.poses_2d]
-    return partial(training_run, tracking, settings, args.out, inputs) if tracking else None
+    return partial(training_run, read_experiment_file(args.tracking), settings, args.out, inputs)
 
 
 def _train(args: argparse.Namespace) -> None:

@@ -40,7 +40,7 @@ from pose3d.models.recipes import Recipe
 from pose3d.models.tgraphnet import TGraphNet
 from pose3d.models.windows import training_windows
 from pose3d.runs import Checkpoint, Predictor
-from pose3d.training import rng
+from pose3d.training import memory, rng
 from pose3d.training.interruption import DEFAULT_STATE_MINUTES, Preempted, StateDeadline, StopSignals
 from pose3d.training.step import TrainStep, build_optimizer
 
@@ -301,6 +301,17 @@ def train(
     seed_everything(settings.seed)
     device = select_device(settings.device)
     log.info("training %s on %s 2D, device %s", name, settings.input_2d, device)
+
+    shape = memory.sample_shape(spec, recipe)
+    needed = memory.estimate(
+        name, spec.options(recipe.model_options), recipe, shape, memory.data_bytes(poses_2d, shape)
+    )
+    log.info(
+        "memory: about %s at the peak (weights and optimiser %s, a batch %s, data %s); %s free on %s",
+        *map(memory.gib, (needed.total, needed.weights, needed.activations, needed.data, memory.available(device))),
+        device.type,
+    )
+    memory.check_fits(name, recipe, needed, device)  # before the data and the model take any of it
 
     clips = load_h36m(poses_3d, poses_2d, list(settings.train_subjects), num_joints=spec.num_joints)
     selection = settings.checkpoint_selection
