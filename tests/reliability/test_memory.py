@@ -33,7 +33,7 @@ def _train_with_width(width: int, tables: dict[str, Path], folder: Path) -> tupl
     ("width", "problem"),
     [
         (10**12, "a linear model of this size cannot be built (Storage size calculation overflowed"),
-        (10**5, "training linear needs about 59"),  # 40 billion parameters: ~600 GiB with Adam's state
+        (10**5, "training linear needs at least 59"),  # 40 billion parameters: ~600 GiB with Adam's state
     ],
 )
 def test_widths_that_cannot_fit_are_refused_in_one_line_before_allocation(
