@@ -180,3 +180,17 @@ def test_a_render_that_cannot_be_written_leaves_no_output(
     assert _lift(path, tmp_path / "out", checkpoint, *SIZE, "--render", str(render)) == 2
     assert capsys.readouterr().err.startswith(f"pose3d: error: {render}: cannot write here")
     assert not (tmp_path / "out").exists() and not render.exists()
+
+
+def test_a_bvh_that_cannot_be_written_leaves_no_output(
+    checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last output of the set cannot be written: the temporary files of the Parquet, npz and animation made
+    before it are removed, and the folders made for them."""
+    path = coco_json(tmp_path / "results.json", [_walker(8)])
+    bvh = Path("/proc/pose3d-lift-test.bvh")
+    capsys.readouterr()
+    options = ["--render", str(tmp_path / "anim/a.gif"), "--bvh", str(bvh)]
+    assert _lift(path, tmp_path / "out", checkpoint, *SIZE, *options) == 2
+    assert capsys.readouterr().err.startswith(f"pose3d: error: {bvh}: cannot write here")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from pose3d.cli.arguments import count, file_ending, finite, outputs, path, positive_int
@@ -27,10 +26,6 @@ def _lift(args: argparse.Namespace) -> None:
     from pose3d.core.device import set_threads
     from pose3d.lifting.lift import lift
 
-    if args.bvh:
-        from pose3d.core.atomic import check_writable
-
-        check_writable(args.bvh)  # before any work
     set_threads(args.threads)
     print(
         lift(
@@ -47,14 +42,10 @@ def _lift(args: argparse.Namespace) -> None:
             render=args.render,
             flip=args.flip,
             runtime=args.runtime,
+            bvh=args.bvh,
+            fps=args.fps,
         )
     )
-    if args.bvh:  # the first person lifted, as `pose3d export bvh` writes it from the Parquet
-        from pose3d.export.sources import lift_people
-        from pose3d.export.write import export_bvh
-        from pose3d.lifting.lift import PARQUET
-
-        print(export_bvh(lift_people(Path(args.out) / PARQUET)[:1], args.bvh, args.fps))
 
 
 def register(commands: Any) -> None:
@@ -136,5 +127,5 @@ def register(commands: Any) -> None:
     )
     lift.add_argument("--device", choices=DEVICES, default="cpu", help="torch device (default cpu)")
     lift.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's choice)")
-    outputs(lift, files=["render"], folders=["out"])
+    outputs(lift, files=["render", "bvh"], folders=["out"])
     lift.set_defaults(handler=_lift)

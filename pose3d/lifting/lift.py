@@ -220,25 +220,42 @@ def lift(
     render: str | Path | None = None,
     flip: bool = False,
     runtime: str = "torch",
+    bvh: str | Path | None = None,
+    fps: float = 50.0,
 ) -> str:
     """Lift ``keypoints`` with ``checkpoint`` into ``out_dir``; returns the summary.
 
-    With ``render`` (a ``.gif`` or ``.mp4`` path) also animate the first lifted person. The outputs are one
-    set (:func:`pose3d.core.atomic.atomic_paths`): checked before any work, and all written or none.
+    With ``render`` (a ``.gif`` or ``.mp4`` path) also animate the first lifted person; with ``bvh`` (a ``.bvh``
+    path) also write that person's motion at ``fps`` frames per second, as ``pose3d export bvh`` does. The
+    outputs are one set (:func:`pose3d.core.atomic.atomic_paths`): checked before any work, all written or none.
     """
     outputs = {"--out (Parquet)": Path(out_dir) / PARQUET, "--out (npz)": Path(out_dir) / NPZ}
     if render:
         outputs["--render"] = Path(render)
+    if bvh:
+        outputs["--bvh"] = Path(bvh)
     check_outputs(list(outputs.values()), list(outputs))
     lifted = lift_keypoints(
         checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d, video, flip, runtime
     )
+    exported = ""
     with atomic_paths(list(outputs.values()), list(outputs)) as temporaries:
-        write_lifted(lifted, temporaries[0], temporaries[1], checkpoint, keypoints, min_score)
+        files = dict(zip(outputs, temporaries))
+        write_lifted(lifted, files["--out (Parquet)"], files["--out (npz)"], checkpoint, keypoints, min_score)
         if render:
-            render_lifted(lifted, temporaries[2])
+            render_lifted(lifted, files["--render"])
+        if bvh:
+            exported = _export_bvh(files["--out (Parquet)"], files["--bvh"], fps).replace(str(files["--bvh"]), str(bvh))
     where = "onnxruntime, cpu" if runtime == "onnx" else str(select_device(device))
-    return summary(lifted, keypoints, list(outputs.values()), where)
+    return "\n".join(filter(None, [summary(lifted, keypoints, list(outputs.values()), where), exported]))
+
+
+def _export_bvh(parquet: Path, out: Path, fps: float) -> str:
+    """The first person of a lift output as BVH (:mod:`pose3d.export`); returns its summary line."""
+    from pose3d.export.sources import lift_people
+    from pose3d.export.write import export_bvh
+
+    return export_bvh(lift_people(parquet)[:1], out, fps)
 
 
 def render_lifted(lifted: Lifted, out: str | Path) -> int:
