@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pose3d.core.atomic import atomic_paths
+from pose3d.core.atomic import atomic_paths, staged_folder
 from pose3d.core.errors import InputError
 
 
@@ -65,3 +65,23 @@ def test_one_path_named_twice_is_refused_before_anything(tmp_path: Path) -> None
     with pytest.raises(InputError, match="given for both --per-action and --training"), atomic_paths(targets, names):
         pytest.fail("the block ran")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staged_folder_appears_whole_or_not_at_all(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    with pytest.raises(RuntimeError), staged_folder(out) as stage:
+        (stage / "h36m/S1").mkdir(parents=True)
+        (stage / "h36m/S1/a.cdf").write_text("a")
+        raise RuntimeError("the dataset failed half-way")
+    assert list(tmp_path.iterdir()) == []
+
+    with staged_folder(out) as stage:
+        (stage / "h36m/S1").mkdir(parents=True)
+        (stage / "h36m/S1/a.cdf").write_text("a")
+        (stage / "b.npz").write_text("b")
+    assert _files(tmp_path) == {"demo/b.npz": "b", "demo/h36m/S1/a.cdf": "a"}
+
+    with pytest.raises(RuntimeError), staged_folder(out) as stage:
+        (stage / "b.npz").write_text("new b")
+        raise RuntimeError("the second run failed")
+    assert _files(tmp_path) == {"demo/b.npz": "b", "demo/h36m/S1/a.cdf": "a"}

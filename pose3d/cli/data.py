@@ -10,9 +10,11 @@ from pose3d.config.choices import DEMO_SIZES
 
 
 def _demo_data(args: argparse.Namespace) -> None:
+    from pose3d.core.atomic import staged_folder
     from pose3d.demo import write_demo
 
-    write_demo(args.out, size=args.size, seed=args.seed)
+    with staged_folder(args.out) as stage:  # every file of the dataset, or none
+        write_demo(stage, size=args.size, seed=args.seed)
 
 
 def _convert_h36m(args: argparse.Namespace) -> None:

@@ -5,6 +5,7 @@ animation; ``figures``' charts; a checkpoint and its training state): :func:`ato
 mechanism for "a set appears together or not at all". It checks every target before work (one path
 named twice is refused), yields a temporary path per target, and renames them all only when the
 block succeeds; a failure anywhere removes every temporary file and leaves the previous versions.
+A tree of files not known in advance (``demo-data``): :func:`staged_folder`, the same for a folder.
 
 A process killed mid-write (``kill -9``, out of memory) cannot clean up, so each temporary file
 names its owner (host and process id); the next write to the same target removes the temporary
@@ -16,6 +17,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -39,7 +41,10 @@ def remove_stale_temporaries(target: str | Path) -> list[Path]:
     for path in target.parent.glob(f"{glob.escape(prefix)}*"):
         match = owner.match(path.name)
         if match and not is_running(match["tag"]):
-            path.unlink(missing_ok=True)
+            if path.is_dir():  # a staging folder (staged_folder)
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
             removed.append(path)
     return removed
 
@@ -158,6 +163,40 @@ def _publish_all(temporaries: list[Path], targets: list[Path]) -> None:
     finally:
         for old in previous:
             old.unlink(missing_ok=True)
+
+
+@contextmanager
+def staged_folder(out: str | Path) -> Iterator[Path]:
+    """Yield an empty staging folder beside ``out``; on success every file written under it moves to the same
+    place under ``out``, as one set (renames undone should one fail); on any exception nothing reaches ``out``.
+
+    For commands whose outputs are a tree of files not known in advance (``pose3d demo-data``).
+    """
+    out = Path(out)
+    check_folder(out)
+    made = _missing_folders(out / "x")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(out)
+        stage = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(out)}{owner_tag()}.", dir=out.parent))
+    except OSError as err:
+        raise InputError(out, f"cannot write here ({err.strerror or err})") from err
+    published = False
+    try:
+        yield stage
+        files = sorted(path for path in stage.rglob("*") if path.is_file())
+        targets = [out / path.relative_to(stage) for path in files]
+        for target in targets:
+            check_writable(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+        _publish_all(files, targets)
+        published = True
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if not published:
+            for folder in sorted(made, key=lambda f: -len(f.parts)):
+                with suppress(OSError):
+                    folder.rmdir()
 
 
 @contextmanager
