@@ -13,7 +13,7 @@ from typing import NoReturn
 
 from pose3d import __version__
 from pose3d.cli import bench, data, export, lift, results, runs, tracking, viz
-from pose3d.cli.arguments import check_outputs_of
+from pose3d.cli.arguments import check_device_of, check_outputs_of
 from pose3d.core.errors import InputError, one_line
 from pose3d.core.progress import configure_logging
 from pose3d.training.interruption import RESUME_STATUS, Preempted
@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose)  # progress to stdout; stderr carries only what went wrong
     try:
         check_outputs_of(args)  # every command's output paths, before any work
+        check_device_of(args)
         args.handler(args)
     except InputError as err:
         print(f"pose3d: error: {one_line(err, limit=1000)}", file=sys.stderr)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pose3d.core.errors import one_line
+from pose3d.core.errors import InputError, one_line
 
 
 def positive_int(text: str) -> int:
@@ -44,6 +44,15 @@ def check_outputs_of(args: argparse.Namespace) -> None:
     for dest in getattr(args, "output_folders", ()):
         if getattr(args, dest):
             check_folder(getattr(args, dest))
+
+
+def check_device_of(args: argparse.Namespace) -> None:
+    """Refuse ``--device cuda`` without a CUDA device before any work, naming the option (torch loads only then)."""
+    if getattr(args, "device", None) == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise InputError("--device", "'cuda' but torch sees no CUDA device (use auto or cpu)")
 
 
 def _option(dest: str) -> str:
