@@ -48,7 +48,7 @@ def test_every_recipe_is_a_valid_override_and_resolves(name: str, profile: str) 
     settings = resolve_run(config, name, "cpn")
     assert RunSettings.from_json(settings.to_json(), "json") == settings
     chunk, pad = settings.test_window()
-    assert chunk + 2 * pad == spec.frames
+    assert chunk + 2 * pad == spec.window(spec.options(settings.recipe.model_options))
 
 
 def test_schema_file_names_no_model_and_the_full_schema_names_the_registry() -> None:

@@ -43,7 +43,7 @@ INPUTS = ["cpn", "gt"]
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """The main job, run once for this module: 10 training jobs (5 models x 2 inputs), 8 at a time,
+    """The main job, run once for this module: 12 training jobs (6 models x 2 inputs), 8 at a time,
     interrupted (Ctrl-C) once the first model is trained, then resumed with the same command."""
     workdir = tmp_path_factory.mktemp("pipeline")
     config = small_config(inputs=INPUTS)

@@ -21,6 +21,11 @@ QUICK_TRAINING: dict[str, dict[str, Any]] = {
     "semgcn_nonlocal": {"epochs": 1, "samples_per_epoch": 1024},
     "tgraphnet": {"epochs": 1, "samples_per_epoch": 64, "model_options": {"channels": 16}},
     "tgraphnet_traj": {"epochs": 1, "samples_per_epoch": 64, "model_options": {"channels": 16}},
+    "motionagformer": {
+        "epochs": 1,
+        "samples_per_epoch": 64,
+        "model_options": {"size": "xs", "n_layers": 1, "dim_feat": 16, "dim_rep": 16, "n_frames": 9},
+    },
 }
 
 
