@@ -34,7 +34,7 @@ from pose3d.data.parquet_io import coords_array, read_metadata, write_table
 from pose3d.data.skeleton import COCO_17, H36M_17, OPENPOSE_COCO_18, to_layout
 from pose3d.demo import write_demo
 from pose3d.evaluation.metrics import mpjpe
-from pose3d.models.predict import root_relative
+from pose3d.models.targets import root_relative
 from pose3d.training.loop import train
 
 SUBJECT, SEQUENCE, CAMERA = "S9", "Walking 1", "54138969"

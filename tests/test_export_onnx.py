@@ -143,18 +143,25 @@ def test_lift_with_the_onnx_runtime_writes_the_same_parquet(
     assert ("trajectory" in onnx_table.column_names) == get(name).predicts_root  # the root path came through
 
 
-def test_the_runtime_runs_without_torch(exported: dict[str, tuple[Path, Path]]) -> None:
-    """The runtime module imports no torch, and predicts with onnxruntime alone."""
+def test_lift_runs_without_torch(
+    exported: dict[str, tuple[Path, Path]], tiny_tables: dict[str, Path], tmp_path: Path
+) -> None:
+    """`pose3d lift --runtime onnx` with torch unimportable (as on a machine without it) writes the same
+    Parquet as with torch present."""
+    keypoints = _detections(tiny_tables, tmp_path / "results.json")
+    args = ["lift", "--checkpoint", str(exported["tgraphnet_traj"][1]), "--keypoints", str(keypoints)]
+    args += ["--image-size", "1000", "1002", "--runtime", "onnx", "--threads", "1"]
     script = (
-        "import sys, numpy as np\n"
-        "from pose3d.export.onnx_runtime import OnnxPredictor\n"
-        f"model = OnnxPredictor.load({str(exported['tgraphnet'][1])!r})\n"
-        "poses = model.keypoints(np.zeros((100, 17, 2), np.float32), np.array([0, 60, 100]))\n"
-        "assert poses.shape == (100, 17, 3) and np.isfinite(poses).all()\n"
-        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+        "import sys\n"
+        "sys.modules['torch'] = None  # any `import torch` now raises ImportError\n"
+        "from pose3d.cli import main\n"
+        f"sys.exit(main({[*args, '--out', str(tmp_path / 'without')]!r}))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    assert main([*args, "--out", str(tmp_path / "with")]) == 0
+    without, with_torch = (pq.read_table(tmp_path / name / "poses_3d.parquet") for name in ("without", "with"))
+    assert without.column("positions").to_pylist() == with_torch.column("positions").to_pylist()
 
 
 def _error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:

@@ -25,7 +25,7 @@ from pose3d.data.parquet_io import coords_array, read_metadata, write_table
 from pose3d.evaluation.evaluate import evaluate
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import build, get
-from pose3d.models.predict import root_relative
+from pose3d.models.targets import root_relative
 from pose3d.training.loop import train
 
 SUBJECT, SEQUENCE, CAMERA = "S9", "Walking 1", "54138969"

@@ -16,7 +16,8 @@ from pose3d.data.skeleton import H36M_16, H36M_17
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import MODELS, build
 from pose3d.models import predict as predict_module
-from pose3d.models.predict import flip_averaged, mirror, root_relative, root_relative_prediction
+from pose3d.models.predict import flip_averaged, mirror
+from pose3d.models.targets import root_relative, root_relative_prediction
 from pose3d.runs import Checkpoint, Predictor
 from pose3d.training.loop import train
 

@@ -23,10 +23,12 @@ def _person(text: str) -> str:
 
 
 def _lift(args: argparse.Namespace) -> None:
-    from pose3d.core.device import set_threads
     from pose3d.lifting.lift import lift
 
-    set_threads(args.threads)
+    if args.runtime == "torch":
+        from pose3d.core.device import set_threads
+
+        set_threads(args.threads)
     print(
         lift(
             args.checkpoint,
@@ -44,6 +46,7 @@ def _lift(args: argparse.Namespace) -> None:
             runtime=args.runtime,
             bvh=args.bvh,
             fps=args.fps,
+            threads=args.threads,
         )
     )
 
@@ -126,6 +129,10 @@ def register(commands: Any) -> None:
         "`pose3d export onnx`, run by onnxruntime on the CPU without torch (needs the export extra)",
     )
     lift.add_argument("--device", choices=DEVICES, default="cpu", help="torch device (default cpu)")
-    lift.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's choice)")
+    lift.add_argument(
+        "--threads",
+        type=positive_int,
+        help="CPU threads of torch, or of onnxruntime with --runtime onnx (default: theirs)",
+    )
     outputs(lift, files=["render", "bvh"], folders=["out"])
     lift.set_defaults(handler=_lift)

@@ -19,12 +19,14 @@ import zipfile
 from collections import OrderedDict
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
-import torch
 
 from pose3d.core.errors import InputError, one_line
+
+if TYPE_CHECKING:  # torch loads with the first checkpoint: the other loaders serve torch-free commands
+    import torch
 
 
 def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
@@ -177,6 +179,8 @@ def _torch_problem(err: Exception) -> str:
 
 def load_torch(path: str | Path, map_location: str | torch.device = "cpu") -> Any:
     """``torch.load(weights_only=True)`` (tensors, containers, numbers, NumPy scalars); errors name the file."""
+    import torch
+
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found")

@@ -20,7 +20,7 @@ from pose3d.data.loader import Clips, load_3dhp, load_3dpw, load_h36m
 from pose3d.data.parquet_io import write_table
 from pose3d.data.skeleton import H36M_17_3DHP_14, LAYOUTS
 from pose3d.evaluation.metrics import auc, joint_errors, mpjpe, mpjve, n_mpjpe, p_mpjpe, pck
-from pose3d.models.predict import root_relative, root_relative_prediction
+from pose3d.models.targets import root_relative, root_relative_prediction
 from pose3d.runs import Checkpoint, Predictor
 
 log = logging.getLogger(__name__)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pose3d.core.atomic import atomic_paths, check_outputs
-from pose3d.core.device import select_device
 from pose3d.core.errors import InputError
 from pose3d.data.camera import normalize_screen
 from pose3d.data.layouts import INPUT_KINDS, kind_of_layout, to_h36m17_present
@@ -27,8 +27,10 @@ from pose3d.lifting import readers
 from pose3d.lifting.detections import MAX_PIXELS, Detections, check_values
 from pose3d.lifting.tracks import Track, select, tracks
 from pose3d.models import get
-from pose3d.models.predict import root_relative_prediction
-from pose3d.runs import Checkpoint, Predictor
+from pose3d.models.targets import root_relative_prediction
+
+if TYPE_CHECKING:  # torch loads only for the torch runtime: `--runtime onnx` lifts without it
+    from pose3d.runs import Predictor
 
 PARQUET = "poses_3d.parquet"
 NPZ = "poses_3d.npz"
@@ -84,21 +86,25 @@ def lift_keypoints(
     video: str | None = None,
     flip: bool = False,
     runtime: str = "torch",
+    threads: int | None = None,
 ) -> Lifted:
     """Read, check, track and lift; nothing is written. Bad input raises :class:`InputError`.
 
     ``layout_2d`` says what keypoints already in H36M-17 order (``.npy``) are: Human3.6M joints (the
     default) or COCO keypoints mapped to that order. ``video`` picks one video of a VideoPose3D archive.
     ``flip`` averages each pose with the mirrored pose of the mirrored input (flip test-time augmentation).
-    ``runtime`` ``onnx``: ``checkpoint`` is a file written by ``pose3d export onnx``, run by onnxruntime.
+    ``runtime`` ``onnx``: ``checkpoint`` is a file written by ``pose3d export onnx``, run by onnxruntime on
+    ``threads`` threads (its default when None), without importing torch.
     """
     predictor: Predictor | OnnxPredictor
     if runtime == "onnx":
         if device != "cpu":
             raise InputError("--device", f"the onnx runtime runs on the CPU, not {device}")
-        predictor = OnnxPredictor.load(checkpoint, flip)
+        predictor = OnnxPredictor.load(checkpoint, flip, threads)
         trained = predictor.layout_2d
     else:
+        from pose3d.runs import Checkpoint, Predictor
+
         saved = Checkpoint.load(checkpoint)
         predictor, trained = Predictor.from_checkpoint(saved, device, flip), saved.layout_2d
     name, spec = predictor.spec.name, predictor.spec
@@ -222,6 +228,7 @@ def lift(
     runtime: str = "torch",
     bvh: str | Path | None = None,
     fps: float = 50.0,
+    threads: int | None = None,
 ) -> str:
     """Lift ``keypoints`` with ``checkpoint`` into ``out_dir``; returns the summary.
 
@@ -236,7 +243,7 @@ def lift(
         outputs["--bvh"] = Path(bvh)
     check_outputs(list(outputs.values()), list(outputs))
     lifted = lift_keypoints(
-        checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d, video, flip, runtime
+        checkpoint, keypoints, image_size, format, person, min_score, device, layout_2d, video, flip, runtime, threads
     )
     exported = ""
     with atomic_paths(list(outputs.values()), list(outputs)) as temporaries:
@@ -246,7 +253,12 @@ def lift(
             render_lifted(lifted, files["--render"])
         if bvh:
             exported = _export_bvh(files["--out (Parquet)"], files["--bvh"], fps).replace(str(files["--bvh"]), str(bvh))
-    where = "onnxruntime, cpu" if runtime == "onnx" else str(select_device(device))
+    if runtime == "onnx":
+        where = "onnxruntime, cpu"
+    else:
+        from pose3d.core.device import select_device
+
+        where = str(select_device(device))
     return "\n".join(filter(None, [summary(lifted, keypoints, list(outputs.values()), where), exported]))
 
 

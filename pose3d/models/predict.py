@@ -8,7 +8,6 @@ import numpy as np
 import torch
 
 from pose3d.core.progress import progress
-from pose3d.data.camera import ArrayT
 from pose3d.data.skeleton import Skeleton
 from pose3d.models.spec import ModelSpec
 from pose3d.models.windows import test_windows
@@ -23,24 +22,6 @@ EVAL_BATCH = {"cpu": (256, 16), "cuda": (8_192, 128)}
 def eval_batch(device: torch.device) -> tuple[int, int]:
     """Frames and windows per forward pass when predicting on ``device``."""
     return EVAL_BATCH["cuda" if device.type == "cuda" else "cpu"]
-
-
-def root_relative(positions: ArrayT, predicts_root: bool = False) -> ArrayT:
-    """Targets as the models learn them: joints relative to the root; the root itself stays absolute
-    (camera frame) for models that predict it, and is zero otherwise."""
-    relative = positions - positions[..., :1, :]
-    if predicts_root:
-        relative[..., 0, :] = positions[..., 0, :]
-    return relative
-
-
-def root_relative_prediction(pred: np.ndarray, predicts_root: bool) -> np.ndarray:
-    """The root-relative pose of a prediction (the trajectory model keeps the root position in joint 0)."""
-    if predicts_root:
-        pose = pred.copy()
-        pose[..., 0, :] = 0.0
-        return pose
-    return pred - pred[..., :1, :]
 
 
 def mirror(poses: torch.Tensor, skeleton: Skeleton) -> torch.Tensor:

@@ -35,8 +35,9 @@ from pose3d.data.parquet_io import read_metadata
 from pose3d.evaluation.metrics import mpjpe
 from pose3d.models import build
 from pose3d.models.inputs import model_inputs
-from pose3d.models.predict import mirror, root_relative, root_relative_prediction
+from pose3d.models.predict import mirror
 from pose3d.models.recipes import Recipe
+from pose3d.models.targets import root_relative, root_relative_prediction
 from pose3d.models.tgraphnet import TGraphNet
 from pose3d.models.windows import training_windows
 from pose3d.runs import Checkpoint, Predictor

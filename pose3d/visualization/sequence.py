@@ -14,7 +14,7 @@ from pose3d.data.h36m import ACTIONS, action_of
 from pose3d.data.loader import Clips, load_h36m
 from pose3d.data.skeleton import Skeleton
 from pose3d.evaluation.metrics import mpjpe
-from pose3d.models.predict import root_relative, root_relative_prediction
+from pose3d.models.targets import root_relative, root_relative_prediction
 from pose3d.runs import Checkpoint, Predictor
 from pose3d.visualization.animation import Scene, world_view
 from pose3d.visualization.palette import model_color
