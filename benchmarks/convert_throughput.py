@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import cdflib
 
+from pose3d.benchmark.measure import best_seconds
 from pose3d.core.errors import InputError
 from pose3d.data.convert.h36m import convert_positions
 from pose3d.data.h36m import SUBJECTS_3D, feature_files, subject_dir
@@ -38,15 +38,6 @@ def _convert(root: Path, subjects: list[str]) -> Callable[[], None]:
             convert_positions(root, subjects, Path(tmp) / "poses_3d.parquet")
 
     return run
-
-
-def _best_time(run: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.root}: {len(subjects)} subjects, {len(files)} files, {frames:,} mocap frames, {megabytes:,.1f} MB")
     print(f"{'':24}{'seconds':>10}{'frames/s':>14}{'MB/s':>10}")
     for name, run in (("bare cdflib read", _bare_read(files)), ("convert_positions", _convert(args.root, subjects))):
-        seconds = _best_time(run, args.repeat)
+        seconds = best_seconds(run, args.repeat)
         print(f"{name:24}{seconds:10.2f}{frames / seconds:14,.0f}{megabytes / seconds:10.1f}")
     return 0
 

@@ -12,28 +12,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 from functools import partial
 
 import numpy as np
 import torch
 
+from pose3d.benchmark.measure import best_seconds
 from pose3d.config.choices import MODEL_NAMES, PROFILES
 from pose3d.models import MODELS, build
 from pose3d.models.predict import predict_keypoints
 from pose3d.models.windows import test_windows
 
 UNBATCHED_FRAMES = 200
-
-
-def _best_time(run: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 @torch.no_grad()
@@ -71,11 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         params = sum(p.numel() for p in model.parameters())
         keypoints = np.random.default_rng(0).uniform(-1, 1, (args.frames, spec.num_joints, 2)).astype(np.float32)
         starts = np.array([0, args.frames])
-        batched = args.frames / _best_time(
+        batched = args.frames / best_seconds(
             partial(predict_keypoints, model, spec, keypoints, starts, device, *spec.test_window()), args.repeat
         )
         first = keypoints[:UNBATCHED_FRAMES]
-        single = len(first) / _best_time(partial(_one_at_a_time, model, name, first), args.repeat)
+        single = len(first) / best_seconds(partial(_one_at_a_time, model, name, first), args.repeat)
         print(f"{name:18}{params:>10,}{batched:>20,.0f}{single:>16,.0f}{batched / single:>8.1f}")
     return 0
 

@@ -15,28 +15,18 @@ import argparse
 import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from pose3d.benchmark.measure import best_seconds
 from pose3d.config.choices import MODEL_NAMES, PROFILES
 from pose3d.export.onnx import export_onnx
 from pose3d.export.onnx_runtime import OnnxPredictor
 from pose3d.models import MODELS, build
 from pose3d.runs import Checkpoint, Predictor
-
-
-def _best_time(run: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             for runtime in runtimes:
                 poses.append(runtime.keypoints(keypoints, starts, scores))
                 speeds.append(
-                    args.frames / _best_time(partial(runtime.keypoints, keypoints, starts, scores), args.repeat)
+                    args.frames / best_seconds(partial(runtime.keypoints, keypoints, starts, scores), args.repeat)
                 )
             difference = np.abs(poses[1] - poses[0]).max() / np.abs(poses[0]).max()
             print(

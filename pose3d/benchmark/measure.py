@@ -29,6 +29,16 @@ def seconds(fn: Callable[[], object], repeats: int, device: torch.device) -> flo
     return time.perf_counter() - start
 
 
+def best_seconds(fn: Callable[[], object], repeats: int) -> float:
+    """Wall seconds of the fastest of ``repeats`` calls of ``fn`` (CPU work: the least disturbed call)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def alternate(
     runs: dict[str, Callable[[], object]], repeats: int, rounds: int, device: torch.device
 ) -> dict[str, float]:
