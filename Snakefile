@@ -4,6 +4,7 @@
 
 from snakemake.utils import min_version, validate
 
+from pose3d.config.paths import check_paths, one_line_errors
 from pose3d.config.schema import SCHEMA_PATH, validate_config
 
 min_version("9.0")
@@ -15,8 +16,10 @@ configfile: "config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-validate_config(config, "config")  # first: refuses YAML bombs, NaN, 2.0 for 2 and control characters
-validate(config, str(SCHEMA_PATH))  # the schema `pose3d --config` applies too; fills in its defaults
+with one_line_errors():  # a bad value stops here with `pose3d: error: config: <key>: <problem>`, exit 2
+    validate_config(config, "config")  # first: refuses YAML bombs, NaN, 2.0 for 2 and control characters
+    validate(config, str(SCHEMA_PATH))  # the schema `pose3d --config` applies too; fills in its defaults
+    check_paths(config)  # raw inputs and lift files exist, folder or file as needed (unless a rule makes them)
 
 
 include: "workflow/rules/common.smk"

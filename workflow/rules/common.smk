@@ -5,11 +5,11 @@ import shlex
 from pathlib import Path
 
 from pose3d import tracking
+from pose3d.config.paths import DEMO_DIR, one_line_errors, raw_path
 from pose3d.config.settings import resolve_run
 from pose3d.models import MODELS
 from pose3d.core.snakemake_locks import clear_stale_locks, register_invocation
 
-DEMO_DIR = "resources/demo"
 DATA = "results/data"
 TRACKING_FILE = "results/mlflow/experiment.json"
 
@@ -41,14 +41,12 @@ def all_subjects():
 
 
 def raw_input(key):
-    """Input function for an optional raw input (``key`` may name wildcards): its path, or a clear error when
-    the config leaves it empty."""
+    """Input function for an optional raw input (``key`` may name wildcards): its path, or a one-line error
+    when the config skips it."""
 
     def path(wildcards):
-        name = key.format(**wildcards)
-        if not config["data"].get(name):
-            raise ValueError(f"config data.{name} is empty: set it to the raw file or folder to build this target")
-        return config["data"][name]
+        with one_line_errors():
+            return raw_path(config, key.format(**wildcards))
 
     return path
 
