@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -91,3 +95,50 @@ def test_commands_log_training_and_evaluation_onto_one_run(
     assert {"h36m.mpjpe", "h36m.p_mpjpe"} == {metric.key for metric in logged.metrics}
     artifacts = {item.path for item in client.list_artifacts(run.info.run_id, "evaluation")}
     assert {"evaluation/h36m_per_action.json", "evaluation/h36m_per_action.csv", "evaluation/metrics.csv"} <= artifacts
+
+
+@contextmanager
+def unwritable(folder: Path) -> Iterator[None]:
+    """``folder`` refusing new files for real: read-only for a user, immutable (``chattr +i``) for root, whom
+    permissions do not stop; the test is skipped where neither holds."""
+    folder.mkdir()
+    folder.chmod(0o555)
+    root = os.geteuid() == 0
+    if root:
+        subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+    try:
+        try:
+            (folder / "probe").touch()
+        except OSError:
+            yield
+        else:
+            (folder / "probe").unlink()
+            pytest.skip("cannot make a folder unwritable here (root without chattr +i)")
+    finally:
+        if root:
+            subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+        folder.chmod(0o755)
+
+
+def tracking_init(uri: str, out: Path) -> list[str]:
+    return ["tracking", "init", "--tracking-uri", uri, "--experiment", "e", "--out", str(out)]
+
+
+def test_init_that_cannot_write_its_file_leaves_no_store(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """The store is created before --out is written; when that write fails, the store, its lock file and the
+    folders made for it go again."""
+    with unwritable(tmp_path / "locked"):
+        assert main(tracking_init(f"sqlite:///{tmp_path}/new/store/mlflow.db", tmp_path / "locked/e.json")) == 2
+    err = capfd.readouterr().err  # also MLflow's lines about the tables it made
+    errors = [line for line in err.splitlines() if line.startswith("pose3d: error: ")]
+    assert len(errors) == 1 and errors[0].startswith(f"pose3d: error: {tmp_path}/locked/e.json: cannot write"), err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["locked"]
+
+
+def test_init_that_fails_late_keeps_an_existing_store(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    assert main(tracking_init(uri, tmp_path / "first.json")) == 0
+    with unwritable(tmp_path / "locked"):
+        assert main(tracking_init(uri, tmp_path / "locked/e.json")) == 2
+    assert read_experiment_file(tmp_path / "first.json")["tracking_uri"] == uri  # the store still holds it

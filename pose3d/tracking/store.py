@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import mlflow
@@ -21,7 +22,7 @@ from filelock import FileLock
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from pose3d.core.atomic import atomic_path
+from pose3d.core.atomic import atomic_paths
 from pose3d.core.errors import InputError, one_line
 from pose3d.core.progress import on_terminal
 from pose3d.core.reachability import check_reachable
@@ -102,24 +103,65 @@ def _keep_artifacts_in_project(database: Path, experiment_id: str) -> None:
     connection.close()
 
 
+def _check_apart(tracking_uri: str, out: str | Path) -> None:
+    """Refuse an ``out`` that is, holds or lies inside the local store or its lock file (both made first)."""
+    store = _local_store(tracking_uri)
+    if store is None:
+        return
+    target = Path(os.path.abspath(out))
+    for made in (Path(os.path.abspath(store)), Path(os.path.abspath(f"{store}.lock"))):
+        if made == target or made in target.parents or target in made.parents:
+            raise InputError("--out", f"{out} overlaps {made.name} of the tracking store {tracking_uri!r}")
+
+
+@contextmanager
+def _removed_on_failure(tracking_uri: str) -> Iterator[None]:
+    """Should the block fail, remove the local store this block created, with its lock file and the folders made
+    for it; a store that existed before stays as it is."""
+    store = _local_store(tracking_uri)
+    if store is None or store.exists():
+        yield
+        return
+    lock = Path(f"{store}.lock")
+    made = [lock] if not lock.exists() else []
+    folders = [folder for folder in store.absolute().parents if not folder.exists()]  # deepest first
+    try:
+        yield
+    except BaseException:
+        if store.is_dir():  # a file store
+            shutil.rmtree(store, ignore_errors=True)
+        for path in (store, *(Path(f"{store}{end}") for end in ("-journal", "-wal", "-shm")), *made):
+            with suppress(OSError):
+                path.unlink(missing_ok=True)
+        for folder in folders:
+            with suppress(OSError):  # one someone else filled meanwhile stays
+                folder.rmdir()
+        raise
+
+
 def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -> str:
     """Create store and experiment, record where they are for the jobs that log to them, and return
-    the address of the model comparison in the UI (``mlflow ui``'s default address for a local store)."""
+    the address of the model comparison in the UI (``mlflow ui``'s default address for a local store).
+
+    Should writing ``out`` fail, a local store this call created is removed again: nothing is left behind."""
     for option, value in (("--tracking-uri", tracking_uri), ("--experiment", experiment)):
         if not value.strip():
             raise InputError(option, "must not be empty")
+    _check_apart(tracking_uri, out)
     check_reachable(tracking_uri, "--tracking-uri")
-    try:
-        experiment_id = ensure_experiment(tracking_uri, experiment)
-    except MlflowException as err:  # an unknown URI scheme, a store MLflow no longer writes, a bad name
-        raise InputError(
-            "--tracking-uri", f"MLflow cannot use {tracking_uri!r}: {one_line(err.message, 300)}"
-        ) from None
-    except OSError as err:  # the store's folder cannot be made (a file in the way, no permission)
-        raise InputError("--tracking-uri", f"cannot create the store {tracking_uri!r}: {err.strerror or err}") from None
-    record = {"tracking_uri": tracking_uri, "experiment": experiment, "experiment_id": experiment_id}
-    with atomic_path(out, suffix=".json") as tmp:
-        tmp.write_text(json.dumps(record, indent=2))
+    with _removed_on_failure(tracking_uri):
+        try:
+            experiment_id = ensure_experiment(tracking_uri, experiment)
+        except MlflowException as err:  # an unknown URI scheme, a store MLflow no longer writes, a bad name
+            raise InputError(
+                "--tracking-uri", f"MLflow cannot use {tracking_uri!r}: {one_line(err.message, 300)}"
+            ) from None
+        except OSError as err:  # the store's folder cannot be made (a file in the way, no permission)
+            problem = f"cannot create the store {tracking_uri!r}: {err.strerror or err}"
+            raise InputError("--tracking-uri", problem) from None
+        record = {"tracking_uri": tracking_uri, "experiment": experiment, "experiment_id": experiment_id}
+        with atomic_paths([out], ["--out"]) as (tmp,):  # the folders it makes go again on failure too
+            tmp.write_text(json.dumps(record, indent=2))
     server = tracking_uri if tracking_uri.startswith(("http://", "https://")) else "http://127.0.0.1:5000"
     return compare_url(server, experiment_id)
 

@@ -921,6 +921,7 @@ OUTPUTS = [
     Case("export-bvh-no-poses", plain(lambda c: ["export", "bvh", "--poses", "none.parquet", "--out", f"{c.out}/a.bvh"]), "none.parquet: file not found"),
     Case("export-onnx-no-checkpoint", plain(lambda c: ["export", "onnx", "--checkpoint", "none.pt", "--out", f"{c.out}/a.onnx"]), "none.pt: no such checkpoint file"),
     Case("tracking-init-out-not-json", plain(lambda c: ["tracking", "init", "--tracking-uri", "sqlite:///x.db", "--experiment", "e", "--out", f"{c.out}/e.txt"]), "e.txt: the file name must end in .json"),
+    Case("tracking-out-is-the-store", plain(lambda c: ["tracking", "init", "--tracking-uri", f"sqlite:///{c.out}/store.json", "--experiment", "e", "--out", f"{c.out}/store.json"]), "store.json overlaps store.json of the tracking store"),
     pytest.param(Case("lift-device-cuda-without-gpu", lift(coco_results(), "--device", "cuda"), "--device: 'cuda' but torch sees no CUDA device"), marks=pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")),
     Case("lift-hips-never-found", lift(coco_results(keypoints=[500.0, 400.0, 0.9] * 11 + [0.0, 0.0, 0.0] * 2 + [500.0, 400.0, 0.9] * 4), "--person", "all"), "nobody can be lifted; the most confident person (track 0, frames 0-2): Hip, RHip, LHip, Spine never"),
 ]  # fmt: skip
