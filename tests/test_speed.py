@@ -136,6 +136,24 @@ def test_bench_tiny_writes_figures_for_every_model_and_variant(tmp_path: Path) -
         assert f"{name:<16}fast" in done.stdout
 
 
+def test_bench_json_is_strict_with_non_finite_figures_as_null(tmp_path: Path) -> None:
+    """A figure that came out NaN or infinite is null: Python's json would write NaN, which JSON does not have."""
+    from pose3d.benchmark.run import write_result
+
+    figures = {"speedup": float("nan"), "samples_per_s": 12.5, "fraction_of_matmul_peak": float("inf")}
+    write_result(
+        {"models": {"linear": {"plain": {"train": figures}}}, "ratios": (float("-inf"), 1.0)}, tmp_path / "b.json"
+    )
+    text = (tmp_path / "b.json").read_text()
+    result = json.loads(text, parse_constant=lambda word: pytest.fail(f"{word} in {text}"))
+    assert result["models"]["linear"]["plain"]["train"] == {
+        "speedup": None,
+        "samples_per_s": 12.5,
+        "fraction_of_matmul_peak": None,
+    }
+    assert result["ratios"] == [None, 1.0]
+
+
 def test_bench_without_plain_counts_flops_of_tgraphnet(tmp_path: Path) -> None:
     """Evaluation FLOPs are counted outside inference mode, where TGraphNet's parameter-taking layers fail."""
     out = tmp_path / "bench.json"

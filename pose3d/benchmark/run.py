@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import platform
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -235,7 +236,19 @@ def format_row(name: str, variant: str, figures: dict[str, Any]) -> str:
     )
 
 
+def _finite_or_null(value: Any) -> Any:
+    """``value`` with every NaN or infinite number (in nested dicts and lists) replaced by None: JSON has no
+    such numbers, and null says "no figure" to every JSON reader, where ``NaN`` would break most of them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_null(item) for item in value]
+    return value
+
+
 def write_result(result: dict[str, Any], out: str | Path) -> None:
-    """The figures as JSON (written atomically)."""
+    """The figures as strict JSON (written atomically); a figure that came out NaN or infinite is null."""
     with atomic_path(out, suffix=".json") as tmp:
-        Path(tmp).write_text(json.dumps(result, indent=2) + "\n")
+        Path(tmp).write_text(json.dumps(_finite_or_null(result), indent=2, allow_nan=False) + "\n")
