@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 import pytest
 
-from pose3d.core.atomic import atomic_paths, staged_folder
+from pose3d.core.atomic import atomic_path, atomic_paths, staged_folder
 from pose3d.core.errors import InputError
 
 
@@ -85,3 +86,37 @@ def test_a_staged_folder_appears_whole_or_not_at_all(tmp_path: Path) -> None:
         (stage / "b.npz").write_text("new b")
         raise RuntimeError("the second run failed")
     assert _files(tmp_path) == {"demo/b.npz": "b", "demo/h36m/S1/a.cdf": "a"}
+
+
+def test_a_write_the_disk_refuses_names_the_file_being_written(tmp_path: Path) -> None:
+    """A full disk while the second file of a set is written: one error naming that file, the old set stays."""
+    (tmp_path / "a.txt").write_text("old a")
+    targets = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    full = "b.txt: cannot write: No space left on device \\(nothing was written\\)"
+    with pytest.raises(InputError, match=full), atomic_paths(targets) as temporaries:
+        temporaries[0].write_text("new a")
+        temporaries[1].write_text("part of b")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert _files(tmp_path) == {"a.txt": "old a"}
+
+
+def test_an_io_error_at_the_flush_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A device error the kernel reports only at ``fsync`` (deferred write-back) still stops the rename."""
+    target = tmp_path / "a.txt"
+    target.write_text("old")
+
+    def failing(fd: int) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(os, "fsync", failing)
+    refused = "a.txt: cannot write: Input/output error \\(the previous version is kept\\)"
+    with pytest.raises(InputError, match=refused), atomic_path(target) as tmp:
+        tmp.write_text("new")
+    assert _files(tmp_path) == {"a.txt": "old"}
+
+
+def test_other_errors_inside_the_block_pass_unchanged(tmp_path: Path) -> None:
+    """Only the storage's refusals become the write error: a missing input read inside the block stays itself."""
+    with pytest.raises(FileNotFoundError), atomic_path(tmp_path / "a.txt"):
+        (tmp_path / "missing").read_text()
+    assert _files(tmp_path) == {}

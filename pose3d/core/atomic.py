@@ -7,6 +7,10 @@ named twice is refused), yields a temporary path per target, and renames them al
 block succeeds; a failure anywhere removes every temporary file and leaves the previous versions.
 A tree of files not known in advance (``demo-data``): :func:`staged_folder`, the same for a folder.
 
+A write the disk refuses (full, over quota, an I/O error, read-only: :data:`WRITE_FAULTS`) while the
+block writes or when the files are flushed to the device (``fsync``, where a deferred I/O error
+shows) is an :class:`InputError` naming the file being written; the previous versions stay.
+
 A process killed mid-write (``kill -9``, out of memory) cannot clean up, so each temporary file
 names its owner (host and process id); the next write to the same target removes the temporary
 files of owners on this host that no longer run.
@@ -14,6 +18,7 @@ files of owners on this host that no longer run.
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import re
@@ -25,6 +30,10 @@ from pathlib import Path
 
 from pose3d.core.errors import InputError
 from pose3d.core.processes import is_running, owner_tag
+
+#: errno values of a write the storage refused, whatever the data: disk full, over quota, file too large for
+#: the file system or the process's limit, an I/O error, a read-only file system.
+WRITE_FAULTS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
 
 
 def _temp_prefix(target: Path) -> str:
@@ -98,12 +107,50 @@ def _temporary(target: Path, suffix: str) -> Path:
     return Path(tmp)
 
 
-def _publish(tmp: Path, target: Path) -> None:
-    """Give ``tmp`` the usual file mode (mkstemp makes owner-only files) and rename it onto ``target``."""
+def _flush(tmp: Path) -> None:
+    """Push ``tmp``'s data to the device (a write error the kernel deferred shows here) and give it the usual
+    file mode (mkstemp makes owner-only files)."""
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o666 & ~umask)
-    os.replace(tmp, target)
+
+
+def _refused_write(err: OSError, temporaries: Sequence[Path], targets: Sequence[Path]) -> InputError:
+    """The one-line error of a write fault (:data:`WRITE_FAULTS`) while ``temporaries`` were written: it names
+    the target being written (the one the error names, else the temporary changed last, else the first)."""
+    by_temporary = {os.path.abspath(tmp): target for tmp, target in zip(temporaries, targets)}
+    target = by_temporary.get(os.path.abspath(err.filename)) if isinstance(err.filename, str | Path) else None
+    if target is None:
+        changed = [(tmp.stat().st_mtime_ns, -index) for index, tmp in enumerate(temporaries) if tmp.exists()]
+        target = targets[-max(changed)[1]] if changed else targets[0]
+    kept = "the previous version is kept" if target.exists() else "nothing was written"
+    return InputError(target, f"cannot write: {err.strerror or err} ({kept})")
+
+
+def probe_write(path: Path, size: int = 1 << 16) -> None:
+    """Append ``size`` bytes to ``path`` (a temporary file) and flush them to the device, so that a storage that
+    refuses writes raises its ``OSError`` here: how a writer in another process that only says its pipe broke
+    (ffmpeg) is traced to a full disk."""
+    with path.open("ab") as handle:
+        handle.write(bytes(size))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@contextmanager
+def _write_faults_named(temporaries: Sequence[Path], targets: Sequence[Path]) -> Iterator[None]:
+    """Turn a write fault raised inside the block into :func:`_refused_write`'s error; other errors pass."""
+    try:
+        yield
+    except OSError as err:
+        if err.errno not in WRITE_FAULTS:
+            raise
+        raise _refused_write(err, temporaries, targets) from err
 
 
 @contextmanager
@@ -124,7 +171,10 @@ def atomic_paths(targets: Sequence[str | Path], names: Sequence[str] | None = No
     try:
         for target in paths:
             temporaries.append(_temporary(target, target.suffix))
-        yield temporaries
+        with _write_faults_named(temporaries, paths):
+            yield temporaries
+            for tmp in temporaries:
+                _flush(tmp)
         _publish_all(temporaries, paths)
         published = True
     finally:
@@ -151,7 +201,7 @@ def _publish_all(temporaries: list[Path], targets: list[Path]) -> None:
             if existed[index]:
                 with suppress(OSError):  # a file system without hard links: no way back for this one
                     os.link(target, previous[index])
-            _publish(tmp, target)
+            os.replace(tmp, target)
             done.append(index)
     except OSError as err:
         for index in done:
@@ -183,8 +233,18 @@ def staged_folder(out: str | Path) -> Iterator[Path]:
         raise InputError(out, f"cannot write here ({err.strerror or err})") from err
     published = False
     try:
-        yield stage
-        files = sorted(path for path in stage.rglob("*") if path.is_file())
+        try:
+            yield stage
+            files = sorted(path for path in stage.rglob("*") if path.is_file())
+            for path in files:
+                _flush(path)
+        except OSError as err:
+            if err.errno not in WRITE_FAULTS:
+                raise
+            written = Path(os.path.abspath(err.filename)) if isinstance(err.filename, str | Path) else None
+            inside = written is not None and written.is_relative_to(stage.absolute())
+            target = out / written.relative_to(stage.absolute()) if inside and written else out
+            raise InputError(target, f"cannot write: {err.strerror or err} (nothing was written)") from err
         targets = [out / path.relative_to(stage) for path in files]
         for target in targets:
             check_writable(target)
@@ -210,7 +270,9 @@ def atomic_path(target: str | Path, suffix: str = "") -> Iterator[Path]:
     target = Path(target)
     tmp_path = _temporary(target, suffix)
     try:
-        yield tmp_path
-        _publish(tmp_path, target)
+        with _write_faults_named([tmp_path], [target]):
+            yield tmp_path
+            _flush(tmp_path)
+        os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import torch
@@ -25,6 +25,41 @@ from pose3d.core.numbers import is_whole
 from pose3d.core.safe_load import load_torch
 from pose3d.data.layouts import INPUT_KINDS
 from pose3d.models import ModelSpec, build, get
+
+
+class _WholeWrites:
+    """A binary file whose ``write`` writes every byte or raises, and keeps what it raised: torch's writer
+    swallows the ``OSError`` of a full disk and reports only "unexpected pos"; :func:`write` raises it again."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.error: OSError | None = None
+
+    def write(self, data: bytes) -> int:
+        view, done = memoryview(data).cast("B"), 0
+        try:
+            while done < len(view):  # a short write (the disk filling up) is followed by one that raises
+                done += self.handle.write(view[done:])
+        except OSError as err:
+            self.error = err
+            raise
+        return done
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+
+def write(content: Any, path: str | Path) -> None:
+    """``torch.save`` of ``content`` to ``path``, atomically: a full disk or a failed write is one line naming
+    the file (:func:`~pose3d.core.atomic.atomic_path`), and the previous file stays."""
+    with atomic_path(path, suffix=".pt") as tmp, tmp.open("wb", buffering=0) as handle:
+        sink = _WholeWrites(handle)
+        try:
+            torch.save(content, sink)  # type: ignore[arg-type]
+        except RuntimeError:
+            if sink.error is None:
+                raise
+            raise sink.error from None
 
 
 def read(path: str | Path) -> Any:
@@ -188,8 +223,7 @@ class Checkpoint:
                 "selected_epoch": self.selected_epoch,
                 "mlflow_run_id": self.mlflow_run_id,
             }
-        with atomic_path(path, suffix=".pt") as tmp:
-            torch.save(content, tmp)
+        write(content, path)
 
 
 #: Per-epoch columns every training history has; the held-out MPJPE columns are optional.

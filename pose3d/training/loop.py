@@ -24,7 +24,6 @@ import torch
 from tqdm import tqdm
 
 from pose3d.config.run_settings import RunSettings
-from pose3d.core.atomic import atomic_path
 from pose3d.core.device import select_device
 from pose3d.core.errors import InputError, one_line
 from pose3d.core.progress import progress
@@ -41,6 +40,7 @@ from pose3d.models.targets import root_relative, root_relative_prediction
 from pose3d.models.tgraphnet import TGraphNet
 from pose3d.models.windows import training_windows
 from pose3d.runs import Checkpoint, Predictor
+from pose3d.runs import checkpoint as checkpoint_file
 from pose3d.training import memory, rng
 from pose3d.training.interruption import DEFAULT_STATE_MINUTES, Preempted, StateDeadline, StopSignals
 from pose3d.training.step import TrainStep, build_optimizer
@@ -144,11 +144,6 @@ def held_out_error(model: torch.nn.Module, clips: Clips, device: torch.device, s
     pred = Predictor(model, settings.spec, device, settings.test_window()).clips(clips)
     pose = root_relative_prediction(pred, settings.spec.predicts_root)
     return float(mpjpe(pose * 1000.0, root_relative(clips.positions) * 1000.0).mean())
-
-
-def _save(obj: dict[str, Any], path: Path) -> None:
-    with atomic_path(path, suffix=".pt") as tmp:
-        torch.save(obj, tmp)
 
 
 def _set_aside(state_path: Path, problem: str) -> None:
@@ -338,7 +333,7 @@ def train(
         log.info("forward pass under bf16 autocast (training.mixed_precision: true)")
 
     def write_state() -> None:
-        _save(
+        checkpoint_file.write(
             {
                 "settings": settings.to_dict(),
                 "model": model.state_dict(),
