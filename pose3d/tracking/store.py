@@ -10,6 +10,7 @@ in the project folder).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -139,6 +140,31 @@ def _removed_on_failure(tracking_uri: str) -> Iterator[None]:
         raise
 
 
+#: What SQLite says when the disk refuses a write (SQLITE_FULL, SQLITE_IOERR); it rolls the change back, at once or
+#: (from its journal) when the store is next opened.
+SQLITE_WRITE_FAULTS = ("database or disk is full", "disk I/O error")
+
+
+def _raise_write_fault(tracking_uri: str, err: MlflowException) -> None:
+    """Raise the one-line error of a local SQLite store whose disk refused a write, if that is what ``err`` is."""
+    database = _local_store(tracking_uri) if tracking_uri.startswith("sqlite:") else None
+    fault = next((text for text in SQLITE_WRITE_FAULTS if text in str(err.message)), None)
+    if database is not None and fault is not None:
+        raise InputError(database, f"cannot write: {fault} (SQLite keeps the store as it was)") from None
+
+
+@contextmanager
+def _quiet_store_errors() -> Iterator[None]:
+    """Keep MLflow's database layer from printing a traceback of an error this module reports in one line."""
+    logger = logging.getLogger("mlflow.store.db.utils")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -> str:
     """Create store and experiment, record where they are for the jobs that log to them, and return
     the address of the model comparison in the UI (``mlflow ui``'s default address for a local store).
@@ -151,8 +177,10 @@ def write_experiment_file(tracking_uri: str, experiment: str, out: str | Path) -
     check_reachable(tracking_uri, "--tracking-uri")
     with _removed_on_failure(tracking_uri):
         try:
-            experiment_id = ensure_experiment(tracking_uri, experiment)
+            with _quiet_store_errors():
+                experiment_id = ensure_experiment(tracking_uri, experiment)
         except MlflowException as err:  # an unknown URI scheme, a store MLflow no longer writes, a bad name
+            _raise_write_fault(tracking_uri, err)
             raise InputError(
                 "--tracking-uri", f"MLflow cannot use {tracking_uri!r}: {one_line(err.message, 300)}"
             ) from None

@@ -26,7 +26,8 @@ from mpl_toolkits.mplot3d.axes3d import Axes3D  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from pose3d.config.choices import ANIMATION_SUFFIXES  # noqa: E402
-from pose3d.core.atomic import atomic_path  # noqa: E402
+from pose3d.core.atomic import atomic_path, probe_write  # noqa: E402
+from pose3d.core.errors import InputError  # noqa: E402
 from pose3d.data.camera import optical_axis, rotate_to_world  # noqa: E402
 from pose3d.data.skeleton import Skeleton  # noqa: E402
 from pose3d.visualization.drawing import Skeleton2D, Skeleton3D  # noqa: E402
@@ -228,13 +229,17 @@ def render_animation(scene: Scene, out: str | Path, options: RenderOptions | Non
                     for index in range(len(scene.keypoints)):
                         frames.append(_to_palette(figure.frame(index)))
             else:
-                _write_mp4(tmp, figure, options)
+                written = _write_mp4(tmp, figure, options)
+                if written != len(scene.keypoints):
+                    probe_write(tmp)  # a disk that refused ffmpeg's writes raises its own error here
+                    raise InputError(out, f"ffmpeg wrote {written} of {len(scene.keypoints)} frames")
     finally:
         figure.close()
     return len(scene.keypoints)
 
 
-def _write_mp4(path: Path, figure: _Figure, options: RenderOptions) -> None:
+def _write_mp4(path: Path, figure: _Figure, options: RenderOptions) -> int:
+    """Encode the figure's frames with ffmpeg; returns the frames the written file holds (0: none readable)."""
     import imageio_ffmpeg
 
     writer = imageio_ffmpeg.write_frames(
@@ -247,12 +252,18 @@ def _write_mp4(path: Path, figure: _Figure, options: RenderOptions) -> None:
         pix_fmt_in="rgb24",
         pix_fmt_out="yuv420p",
         macro_block_size=MACRO_BLOCK,
-        ffmpeg_log_level="error",
+        ffmpeg_log_level="quiet",  # its failures are found below, and said in one line
     )
-    writer.send(None)
-    for index in range(len(figure.scene.keypoints)):
-        writer.send(figure.frame(index))
-    writer.close()
+    frames = len(figure.scene.keypoints)
+    try:
+        writer.send(None)
+        for index in range(frames):
+            writer.send(figure.frame(index))
+        writer.close()
+        written = imageio_ffmpeg.count_frames_and_secs(str(path))[0]  # read back: ffmpeg's exit status is lost
+    except (OSError, RuntimeError):
+        written = 0
+    return written
 
 
 def lifted_scene(
