@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import pickle
 import subprocess
@@ -106,3 +107,13 @@ def good_tracks(mocap: dict[str, list[str]], lengths: dict[tuple[str, str], int]
         subject: {sequence: [np.zeros((lengths[subject, sequence], 17, 2), np.float32)] * 4 for sequence in sequences}
         for subject, sequences in mocap.items()
     }
+
+
+def pose3d_commands(parser: argparse.ArgumentParser, prefix: str = "") -> set[str]:
+    """Every runnable ``pose3d`` command (``lift``, ``convert h36m``, ...)."""
+    found = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found |= pose3d_commands(sub, f"{prefix} {name}".strip()) or {f"{prefix} {name}".strip()}
+    return found

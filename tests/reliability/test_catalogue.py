@@ -7,7 +7,6 @@ temporary file) and run no code: hostile payloads would create a marker file, wh
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import io
 import json
@@ -31,6 +30,7 @@ from bad_files import (
     RunsShell,
     RunsSubprocess,
     good_tracks,
+    pose3d_commands,
     python2_style_payload,
     repo_config,
     tracks,
@@ -1034,16 +1034,6 @@ def test_schema_enums_are_the_cli_choices() -> None:
     assert tuple(training["overrides"]["properties"]) == choices.MODEL_NAMES
 
 
-def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> set[str]:
-    """Every runnable ``pose3d`` command (``lift``, ``convert h36m``, ...)."""
-    found = set()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                found |= _commands(sub, f"{prefix} {name}".strip()) or {f"{prefix} {name}".strip()}
-    return found
-
-
 def test_every_command_meets_the_catalogue(
     tmp_path: Path,
     tiny_tables: dict[str, Path],
@@ -1055,7 +1045,7 @@ def test_every_command_meets_the_catalogue(
     from pose3d.cli import build_parser
 
     monkeypatch.chdir(tmp_path)
-    commands = _commands(build_parser())
+    commands = pose3d_commands(build_parser())
     seen = set()
     for index, param in enumerate(_cases()):
         folder = tmp_path / str(index)

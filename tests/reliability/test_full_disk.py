@@ -26,13 +26,15 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from bad_files import repo_config
-from conftest import hp3d_data, motionbert_data
+from bad_files import pose3d_commands, repo_config
+from conftest import hp3d_data, motionbert_data, sh_file_name, write_sh_h5
 from keypoint_files import Person, coco_json
 from test_interruption import quick_linear, train_command
 
-from pose3d.cli import main
+from pose3d.cli import build_parser, main
 from pose3d.core.safe_load import load_torch
+from pose3d.data.camera import CAMERA_IDS
+from pose3d.data.convert.pose_tables import read_mocap
 from pose3d.models import build
 from pose3d.runs import checkpoint as checkpoint_file
 from pose3d.runs.release import import_checkpoint
@@ -95,6 +97,12 @@ def inputs(tiny_tables: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     import_checkpoint(release, "motionagformer", found["mag"], **MAG_OPTIONS)
     found["semgcn_release"] = folder / "ckpt_semgcn.pth.tar"
     torch.save({"epoch": 1, "state_dict": build("semgcn").state_dict()}, found["semgcn_release"])
+    runs, _ = read_mocap(tiny_tables["poses_3d"])
+    for subject, sequence, length in zip(runs.keys["subject"], runs.keys["sequence"], runs.lengths):
+        for camera in CAMERA_IDS:
+            name = folder / "sh" / str(subject) / "StackedHourglassFineTuned240" / sh_file_name(str(sequence), camera)
+            write_sh_h5(name, rng.uniform(0, 1000, (int(length), 16, 2)).astype(np.float32))
+    found["sh"] = folder / "sh"
     found["3dhp_npz"] = folder / "3dhp.npz"
     np.savez(found["3dhp_npz"], data=np.array(hp3d_data(rng), dtype=object))  # type: ignore[arg-type]
     return found
@@ -141,6 +149,16 @@ def cases(i: dict[str, Path]) -> dict[str, list[str]]:
             "--out",
             "{out}/cpn.parquet",
         ],  # fmt: skip
+        "convert-sh": [
+            "convert",
+            "sh",
+            "--root",
+            str(i["sh"]),
+            "--poses-3d",
+            str(i["poses_3d"]),
+            "--out",
+            "{out}/sh.parquet",
+        ],
         "convert-3dhp": ["convert", "3dhp", "--npz", str(i["3dhp_npz"]), "--out", "{out}/3dhp.parquet"],
         "convert-3dpw": ["convert", "3dpw", "--pkl", str(i["raw"] / "pw3d_test.pkl"), "--out", "{out}/3dpw.parquet"],
         "convert-motionbert": ["convert", "motionbert", "--source", str(i["motionbert"]), "--out", "{out}"],
@@ -272,6 +290,15 @@ def report(inputs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
 
 
 CASE_IDS = list(cases(defaultdict(Path)))
+COMMANDS = pose3d_commands(build_parser())
+
+
+def test_every_command_is_run_on_a_filling_disk() -> None:
+    """Each ``pose3d`` command writes files, so each has a case here (a new command needs one too)."""
+    covered = {
+        " ".join(argv[:2]) if " ".join(argv[:2]) in COMMANDS else argv[0] for argv in cases(defaultdict(Path)).values()
+    }
+    assert sorted(COMMANDS - covered) == []
 
 
 @pytest.mark.parametrize("case", CASE_IDS)
