@@ -30,6 +30,10 @@
 #      .snakemake/slurm_logs holds their logs), that results/tables/mpjpe.csv exists and that the
 #      MLflow server received one run per model (no container runs) and their artifacts;
 #      prints a summary and exits non-zero when a check fails.
+#   8. Preemption (skipped with POSE3D_SLURM_PREEMPTION=0): trains linear-cpn for 1-2 minutes through the
+#      profile with a 3-minute time limit and the early signal 90 s before it; checks that SIGUSR1 reached
+#      the job, Snakemake submitted it again, the last one resumed mid-epoch (a state only the signal
+#      writes) and COMPLETED, and the weights equal the same target trained without SLURM.
 #   On exit (success, failure or Ctrl-C) it stops every daemon it started and removes the
 #   /etc/slurm/slurm.conf link; $STATE stays for inspection. Takes about 7 minutes on 2 CPUs.
 #
@@ -332,6 +336,69 @@ check "one slurm log per job under .snakemake/slurm_logs ($N_LOGS)" '[[ $N_LOGS 
 check "MLflow server holds one run per model ($N_MLFLOW in experiment $EXPERIMENT, $N_MODELS of them model runs)" '[[ $N_MLFLOW -gt 0 && $N_MODELS -eq $N_MLFLOW ]]'
 check "artifacts uploaded through the server ($N_ARTIFACTS files)" '[[ $N_ARTIFACTS -gt 0 ]]'
 
+# ---------------------------------------------------------------- 8. preemption and resubmission
+# One train job whose SLURM time limit (3 minutes) ends before its training does, with the profile's
+# early signal moved to 90 s before the limit (SLURM sends it up to 60 s earlier still): SIGUSR1 reaches
+# the job step, `pose3d train` writes its state mid-epoch (state_every stays at 5 minutes, so a mid-epoch
+# state can only come from the signal) and stops; the job fails, Snakemake submits it again (retries,
+# raised to 10 here since each attempt trains only 15-75 s) and the same command resumes. The weights must
+# equal those of the same target trained without SLURM (the run in $PRE/local).
+if [[ ${POSE3D_SLURM_PREEMPTION:-1} == 1 ]]; then
+    PRE=$STATE/preempt
+    TARGET=results/models/linear-cpn/model.pt
+    mkdir -p "$PRE/slurm" "$PRE/local"
+    "$PYTHON" - "$REPO" "$PRE" <<'EOF'
+import sys
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(sys.argv[1]) / "tests"))
+from workflow_helpers import small_config  # noqa: E402
+
+config = small_config(models=["linear"])
+config["training"]["device"] = "cpu"
+config["training"]["overrides"] = {"linear": {"epochs": 4, "samples_per_epoch": 40000}}  # 1-2 min, 25 s epochs
+for folder in ("slurm", "local"):
+    Path(sys.argv[2], folder, "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+EOF
+    log "preemption: $TARGET with a 3-minute limit and SIGUSR1 90 s before it"
+    T_PRE=$(date +%s)
+    (cd "$PRE/slurm" && snakemake -s "$REPO/Snakefile" -d "$PRE/slurm" --workflow-profile none \
+        --profile "$REPO/profiles/slurm" --configfile "$PRE/slurm/config.yaml" --slurm-keep-successful-logs \
+        --slurm-init-seconds-before-status-checks 5 --retries 10 \
+        --set-resources train:runtime=3 "train:slurm_extra='--signal=USR1@90'" -- "$TARGET") 2>&1 | tee "$LOG/preempt.log"
+    PRE_RC=${PIPESTATUS[0]}
+    (cd "$PRE/local" && snakemake -s "$REPO/Snakefile" -d "$PRE/local" --workflow-profile none --cores 2 \
+        --configfile "$PRE/local/config.yaml" -- "$TARGET") >"$LOG/preempt-local.log" 2>&1
+    LOCAL_RC=$?
+    PRE_SACCT=$(sacct -X -a -n -P -S "$(date -d "@$T_PRE" +%Y-%m-%dT%H:%M:%S)" \
+        -o JobID,State,ExitCode,Elapsed,Timelimit,Comment%60 | grep rule_train)
+    N_TRAIN=$(grep -c . <<<"$PRE_SACCT" || true)
+    N_STOPPED=$(awk -F'|' '$2 == "FAILED"' <<<"$PRE_SACCT" | wc -l)
+    LAST_STATE=$(tail -n 1 <<<"$PRE_SACCT" | cut -d'|' -f2)
+    N_SIGNALLED=$(grep -rl "task 0: User defined signal 1" "$PRE/slurm/.snakemake/slurm_logs" 2>/dev/null | wc -l)
+    RESUMED=$(grep -oE "resuming after epoch [0-9]+( and [0-9]+ batches of the next)?" \
+        "$PRE/slurm/results/logs/train/linear-cpn.log" 2>/dev/null || true)
+    SAME=$("$PYTHON" - "$PRE/slurm/$TARGET" "$PRE/local/$TARGET" <<'EOF' 2>>"$LOG/checks.log" || echo error
+import sys
+
+import torch
+
+a, b = (torch.load(path, weights_only=True)["state_dict"] for path in sys.argv[1:])
+print("equal" if a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a) else "different")
+EOF
+)
+    check "preemption: snakemake exited 0 (rc=$PRE_RC)" '[[ $PRE_RC -eq 0 ]]'
+    check "preemption: the train job stopped early and was submitted again ($N_TRAIN train jobs, $N_STOPPED FAILED)" \
+        '[[ $N_STOPPED -ge 1 && $N_TRAIN -gt $N_STOPPED ]]'
+    check "preemption: SIGUSR1 reached the job step ($N_SIGNALLED SLURM logs say so)" '[[ $N_SIGNALLED -ge 1 ]]'
+    check "preemption: the last train job COMPLETED ($LAST_STATE)" '[[ $LAST_STATE == COMPLETED ]]'
+    check "preemption: the last job resumed mid-epoch, from a state written on the signal (${RESUMED:-no resume})" \
+        '[[ $RESUMED == *batches* ]]'
+    check "preemption: weights equal the same training without SLURM (local rc=$LOCAL_RC: $SAME)" '[[ $SAME == equal ]]'
+fi
+
 cat <<EOF
 
 ================================ summary ================================
@@ -345,7 +412,9 @@ sacct -X (JobID|JobName|Partition|Account|AllocCPUS|ReqMem|State|ExitCode|Elapse
 $(sed 's/^/  /' <<<"$SACCT")
 mpjpe.csv:
 $(head -5 "$WORK/results/tables/mpjpe.csv" 2>/dev/null | cut -c1-150 | sed 's/^/  /')
-logs           $LOG (daemons, snakemake.log), $WORK/.snakemake/slurm_logs
+logs           $LOG (daemons, snakemake.log, preempt.log), $WORK/.snakemake/slurm_logs
+preemption     ${N_TRAIN:-0} train jobs (JobID|State|ExitCode|Elapsed|Timelimit|Comment):
+$(sed 's/^/  /' <<<"${PRE_SACCT:-}")
 EOF
 if ((${#FAILED[@]})); then
     echo "RESULT: FAILED (${#FAILED[@]} checks): ${FAILED[*]}"
