@@ -3,8 +3,9 @@
 The script installs SLURM with accounting, runs the tiny workflow through ``profiles/slurm`` and then a
 training job that its time limit cuts short: the profile's early signal (SIGUSR1) must reach ``pose3d
 train``, which saves its state mid-epoch; Snakemake must submit the job again, and the resumed job must
-end with the weights of the same training run without SLURM. It needs root, Debian's SLURM packages and about ten minutes
-of a machine with no other SLURM on it, so it runs only when asked: ``POSE3D_SLURM_PROOF=1``.
+end with the weights of the same training run without SLURM. It needs root, Debian's SLURM packages
+and about ten minutes of a machine with no other SLURM on it, so it runs only when asked:
+``POSE3D_SLURM_PROOF=1``.
 """
 
 from __future__ import annotations
