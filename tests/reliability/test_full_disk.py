@@ -82,9 +82,9 @@ def inputs(tiny_tables: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     frames = np.arange(12)
     keypoints = np.concatenate([rng.uniform(300, 700, (12, 17, 2)), np.full((12, 17, 1), 0.9)], axis=-1)
     found["keypoints"] = coco_json(folder / "results.json", [Person(frames, keypoints)])
-    found["lift"] = folder / "lift"
+    found["lift"], found["animation"] = folder / "lift", folder / "lifted.gif"
     _ok(["lift", "--checkpoint", str(found["model"]), "--keypoints", str(found["keypoints"]),
-         "--image-size", "1000", "1000", "--out", str(found["lift"])])  # fmt: skip
+         "--image-size", "1000", "1000", "--render", str(found["animation"]), "--out", str(found["lift"])])  # fmt: skip
 
     found["motionbert"] = folder / "motionbert.pkl"
     found["motionbert"].write_bytes(pickle.dumps(motionbert_data(rng), protocol=4))
@@ -113,167 +113,38 @@ def cases(i: dict[str, Path]) -> dict[str, list[str]]:
     model, tables = str(i["model"]), ["--poses-3d", str(i["poses_3d"]), "--poses-2d", str(i["poses_2d_coco"])]
     run = ["--config", str(i["config"]), "--model", "linear", "--input", "coco", *tables]
     lift = ["lift", "--checkpoint", model, "--keypoints", str(i["keypoints"]), "--image-size", "1000", "1000"]
-    found = {
+    animate = ["viz", "animate", "--checkpoint", model, *tables, "--frames", "4", "--size", "96", "--out"]
+    h36m, lifted = str(i["raw"] / "h36m"), str(i["lift"] / "poses_3d.parquet")
+    # fmt: off
+    return {
         "demo-data": ["demo-data", "--size", "tiny", "--out", "{out}/demo"],
-        "convert-h36m": [
-            "convert",
-            "h36m",
-            "--root",
-            str(i["raw"] / "h36m"),
-            "--subjects",
-            "S1",
-            "S9",
-            "--out",
-            "{out}/p.parquet",
-        ],  # fmt: skip
-        "convert-angles": [
-            "convert",
-            "angles",
-            "--root",
-            str(i["raw"] / "h36m"),
-            "--subjects",
-            "S1",
-            "--out",
-            "{out}/a.parquet",
-        ],  # fmt: skip
+        "convert-h36m": ["convert", "h36m", "--root", h36m, "--subjects", "S1", "S9", "--out", "{out}/p.parquet"],
+        "convert-angles": ["convert", "angles", "--root", h36m, "--subjects", "S1", "--out", "{out}/a.parquet"],
         "convert-gt2d": ["convert", "gt2d", "--poses-3d", str(i["poses_3d"]), "--out", "{out}/gt.parquet"],
-        "convert-detections": [
-            "convert",
-            "detections",
-            "--npz",
-            str(i["raw"] / "data_2d_h36m_cpn_ft_h36m_dbb.npz"),
-            "--poses-3d",
-            str(i["poses_3d"]),
-            "--name",
-            "cpn",
-            "--out",
-            "{out}/cpn.parquet",
-        ],  # fmt: skip
-        "convert-sh": [
-            "convert",
-            "sh",
-            "--root",
-            str(i["sh"]),
-            "--poses-3d",
-            str(i["poses_3d"]),
-            "--out",
-            "{out}/sh.parquet",
-        ],
+        "convert-detections": ["convert", "detections", "--npz", str(i["raw"] / "data_2d_h36m_cpn_ft_h36m_dbb.npz"), "--poses-3d", str(i["poses_3d"]), "--name", "cpn", "--out", "{out}/cpn.parquet"],
+        "convert-sh": ["convert", "sh", "--root", str(i["sh"]), "--poses-3d", str(i["poses_3d"]), "--out", "{out}/sh.parquet"],
         "convert-3dhp": ["convert", "3dhp", "--npz", str(i["3dhp_npz"]), "--out", "{out}/3dhp.parquet"],
         "convert-3dpw": ["convert", "3dpw", "--pkl", str(i["raw"] / "pw3d_test.pkl"), "--out", "{out}/3dpw.parquet"],
         "convert-motionbert": ["convert", "motionbert", "--source", str(i["motionbert"]), "--out", "{out}"],
         "train": ["train", *run, "--out", "{out}/model.pt"],
         "evaluate": ["evaluate", *run, "--checkpoint", model, "--hp3d", str(i["3dhp"]), "--out", "{out}/m.parquet"],
-        "baseline": [
-            "baseline",
-            "--input",
-            "coco",
-            *tables,
-            "--train-subjects",
-            "S1",
-            "--test-subjects",
-            "S9",
-            "--out",
-            "{out}/b.parquet",
-        ],  # fmt: skip
-        "import-checkpoint": [
-            "import-checkpoint",
-            "--model",
-            "semgcn",
-            "--source",
-            str(i["semgcn_release"]),
-            "--out",
-            "{out}/semgcn.pt",
-        ],  # fmt: skip
-        "evaluate-release": [
-            "evaluate-release",
-            "--checkpoint",
-            str(i["mag"]),
-            "--motionbert-test",
-            str(i["motionbert_test"]),
-            "--out",
-            "{out}/r.parquet",
-        ],  # fmt: skip
+        "baseline": ["baseline", "--input", "coco", *tables, "--train-subjects", "S1", "--test-subjects", "S9", "--out", "{out}/b.parquet"],
+        "import-checkpoint": ["import-checkpoint", "--model", "semgcn", "--source", str(i["semgcn_release"]), "--out", "{out}/semgcn.pt"],
+        "evaluate-release": ["evaluate-release", "--checkpoint", str(i["mag"]), "--motionbert-test", str(i["motionbert_test"]), "--out", "{out}/r.parquet"],
         "tables": ["tables", "--metrics", str(i["metrics"]), "--columns", "linear-coco", "--out-dir", "{out}"],
-        "figures": [
-            "figures",
-            "--metrics",
-            str(i["metrics"]),
-            "--checkpoints",
-            model,
-            "--per-action",
-            "{out}/a.png",
-            "--per-joint",
-            "{out}/j.png",
-            "--training",
-            "{out}/t.png",
-        ],  # fmt: skip
-        "viz-animate-gif": [
-            "viz",
-            "animate",
-            "--checkpoint",
-            model,
-            *tables,
-            "--frames",
-            "4",
-            "--size",
-            "96",
-            "--out",
-            "{out}/a.gif",
-        ],  # fmt: skip
-        "viz-animate-mp4": [
-            "viz",
-            "animate",
-            "--checkpoint",
-            model,
-            *tables,
-            "--frames",
-            "4",
-            "--size",
-            "96",
-            "--out",
-            "{out}/a.mp4",
-        ],  # fmt: skip
+        "figures": ["figures", "--metrics", str(i["metrics"]), "--checkpoints", model, "--per-action", "{out}/a.png", "--per-joint", "{out}/j.png", "--training", "{out}/t.png"],
+        "viz-animate-gif": [*animate, "{out}/a.gif"],
+        "viz-animate-mp4": [*animate, "{out}/a.mp4"],
         "viz-error-over-time": ["viz", "error-over-time", "--checkpoints", model, *tables, "--out", "{out}/e.png"],
-        "viz-page": [
-            "viz",
-            "page",
-            "--animation",
-            str(i["lift"] / "poses_3d.parquet"),
-            "--title",
-            "t",
-            "--out",
-            "{out}/p.html",
-        ],  # fmt: skip
-        "tracking-init": [
-            "tracking",
-            "init",
-            "--tracking-uri",
-            "sqlite:///{out}/mlflow.db",
-            "--experiment",
-            "e",
-            "--out",
-            "{out}/experiment.json",
-        ],  # fmt: skip
+        "viz-page": ["viz", "page", "--animation", str(i["animation"]), "--title", "t", "--out", "{out}/p.html"],
+        "tracking-init": ["tracking", "init", "--tracking-uri", "sqlite:///{out}/mlflow.db", "--experiment", "e", "--out", "{out}/experiment.json"],
         "lift": [*lift, "--out", "{out}"],
         "lift-render-bvh": [*lift, "--render", "{out}/r.gif", "--bvh", "{out}/m.bvh", "--out", "{out}"],
-        "export-bvh": ["export", "bvh", "--poses", str(i["lift"] / "poses_3d.parquet"), "--out", "{out}/m.bvh"],
+        "export-bvh": ["export", "bvh", "--poses", lifted, "--out", "{out}/m.bvh"],
         "export-onnx": ["export", "onnx", "--checkpoint", model, "--out", "{out}/m.onnx"],
-        "bench": [
-            "bench",
-            "--models",
-            "linear",
-            "--size",
-            "tiny",
-            "--variants",
-            "plain",
-            "--rounds",
-            "1",
-            "--out",
-            "{out}/b.json",
-        ],  # fmt: skip
+        "bench": ["bench", "--models", "linear", "--size", "tiny", "--variants", "plain", "--rounds", "1", "--out", "{out}/b.json"],
     }
-    return found
+    # fmt: on
 
 
 @pytest.fixture(scope="module")
