@@ -90,20 +90,20 @@ def training_run(
     experiment_id = tracking["experiment_id"]
     output = str(Path(output).resolve())
     if run_id is None:
-        active = mlflow.start_run(experiment_id=experiment_id, run_name=settings.run)
+        tags = {
+            "model": settings.model,
+            "input_2d": settings.input_2d,
+            "profile": settings.profile,
+            "git_commit": git_commit(),
+            "dataset_fingerprint": fingerprint(data),
+            OUTPUT_TAG: output,
+            "mlflow.runColor": model_color(settings.model),  # the UI draws each model in our charts' colour
+        }
+        # the tags go with the run's creation: a job killed right after it still leaves a run that names its
+        # output, which the next job's _supersede then retires (set afterwards, a kill in between left a duplicate)
+        active = mlflow.start_run(experiment_id=experiment_id, run_name=settings.run, tags=tags)
         mlflow.log_params(flatten(settings.to_dict()))
         mlflow.log_params({"data.poses_3d": str(data[0]), "data.poses_2d": str(data[1])})
-        mlflow.set_tags(
-            {
-                "model": settings.model,
-                "input_2d": settings.input_2d,
-                "profile": settings.profile,
-                "git_commit": git_commit(),
-                "dataset_fingerprint": fingerprint(data),
-                OUTPUT_TAG: output,
-                "mlflow.runColor": model_color(settings.model),  # the UI draws each model in our charts' colour
-            }
-        )
         _supersede(MlflowClient(), experiment_id, output, active.info.run_id)
     else:
         active = mlflow.start_run(run_id=run_id)
